@@ -1,0 +1,148 @@
+"""Huitong's one configuration module.
+
+Every setting is an environment variable with a default. The ``embedded`` profile (the default) runs on one
+machine: DuckDB, Iceberg on a SQLite catalog, files on disk. The ``production`` profile points the same code at
+Trino, Iceberg on a Postgres JDBC catalog and S3; it refuses to start when a setting it cannot default safely
+(the pseudonymisation key, the catalog) is missing, before any data is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+PROFILES = ("embedded", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names the variable to set."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: str
+    home: Path
+    catalog_name: str
+    catalog_uri: str
+    warehouse: str
+    seed: int
+    scale: float
+    hotel_api_url: str
+    dbt_target: str
+    timezone: str = "Asia/Shanghai"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    # Folders under HUITONG_HOME. Everything Huitong writes locally lives under one root so `make clean` is one rm.
+    @property
+    def sources_dir(self) -> Path:
+        """What the simulated source systems hold (the city's side of the interfaces)."""
+        return self.home / "sources"
+
+    @property
+    def ground_truth_dir(self) -> Path:
+        """The simulator's hidden answers, for evaluation only; no pipeline step reads them."""
+        return self.home / "ground_truth"
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "lake" / "landing"
+
+    @property
+    def build_db(self) -> Path:
+        """The DuckDB file dbt builds into. Never served directly: it is locked while dbt writes."""
+        return self.home / "warehouse" / "build.duckdb"
+
+    @property
+    def serving_dir(self) -> Path:
+        return self.home / "serving"
+
+    @property
+    def serving_db(self) -> Path:
+        """A symlink to the last complete, published build; readers open it read-only."""
+        return self.serving_dir / "current.duckdb"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.home / "secrets"
+
+    def _secret(self, env_name: str, file_name: str, purpose: str) -> str:
+        """A secret from the environment; in the embedded profile, made once on first use under
+        HUITONG_HOME/secrets (git-ignored) so a demo needs no setup and no secret ever sits in the repository."""
+        value = _env(env_name)
+        if value:
+            return value
+        if self.profile == "production":
+            raise ConfigError(f"{env_name} is not set. {purpose} Set {env_name} from your secret store.")
+        path = self.secrets_dir / file_name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{file_name}.{os.getpid()}.tmp")
+            tmp.write_text(secrets.token_hex(32))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
+
+    def hmac_key(self) -> bytes:
+        """The pseudonymisation key for resident IDs and phones (keyed HMAC)."""
+        return self._secret(
+            "HUITONG_HMAC_KEY",
+            "hmac.key",
+            "The production profile pseudonymises resident IDs and phones with a keyed HMAC and will not run without it.",
+        ).encode()
+
+    @property
+    def hotel_api_token(self) -> str:
+        """Bearer token of the hotel registration API (the simulator reads the same setting to check it)."""
+        return self._secret(
+            "HUITONG_HOTEL_API_TOKEN", "hotel_api.token", "The hotel source API needs its token."
+        )
+
+
+def load_settings() -> Settings:
+    profile = _env("HUITONG_PROFILE", "embedded")
+    if profile not in PROFILES:
+        raise ConfigError(f"HUITONG_PROFILE={profile!r} is not one of {', '.join(PROFILES)}.")
+    home = Path(_env("HUITONG_HOME", ".state")).expanduser().resolve()
+    if profile == "production":
+        catalog_uri = _env("HUITONG_CATALOG_URI")
+        warehouse = _env("HUITONG_WAREHOUSE")
+        missing = [
+            n for n, v in (("HUITONG_CATALOG_URI", catalog_uri), ("HUITONG_WAREHOUSE", warehouse)) if not v
+        ]
+        if missing:
+            raise ConfigError(
+                f"The production profile needs {' and '.join(missing)} (e.g. postgresql+psycopg://... and "
+                "s3://bucket/warehouse); see infra/README.md."
+            )
+    else:
+        catalog_uri = _env("HUITONG_CATALOG_URI", f"sqlite:///{home / 'lake' / 'catalog.db'}")
+        warehouse = _env("HUITONG_WAREHOUSE", (home / "lake" / "warehouse").as_uri())
+    try:
+        seed = int(_env("HUITONG_SEED", "20261123"))
+        scale = float(_env("HUITONG_SCALE", "1.0"))
+    except ValueError as exc:
+        raise ConfigError(f"HUITONG_SEED must be an integer and HUITONG_SCALE a number: {exc}") from exc
+    return Settings(
+        profile=profile,
+        home=home,
+        catalog_name=_env("HUITONG_CATALOG_NAME", "huitong"),
+        catalog_uri=catalog_uri,
+        warehouse=warehouse,
+        seed=seed,
+        scale=scale,
+        hotel_api_url=_env("HUITONG_HOTEL_API_URL", "http://127.0.0.1:8701"),
+        dbt_target=_env("HUITONG_DBT_TARGET", "trino" if profile == "production" else "duckdb"),
+    )
+
+
+@cache
+def settings() -> Settings:
+    return load_settings()
