@@ -1,0 +1,3 @@
+from huitong.cli import main
+
+main()

@@ -1,0 +1,213 @@
+"""The `huitong` command line. Each command is a thin shell over a function in the package, so Airflow tasks,
+tests and people run the same code. Logs go to stderr; a command's result (e.g. a batch id) is the last line on
+stdout, which Airflow's BashOperator pushes to XCom."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Huitong (汇通): join a city's public-safety information islands into one governed lakehouse.\n\n"
+    "Settings come from HUITONG_* environment variables (see docs/configuration.md); state lives in HUITONG_HOME.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+ingest_app = typer.Typer(
+    help="Move one source's data into the lake: land, validate, load.", no_args_is_help=True
+)
+lake_app = typer.Typer(
+    help="Inspect and maintain the lake (Iceberg tables, snapshots).", no_args_is_help=True
+)
+source_app = typer.Typer(
+    help="Run the simulated source systems (for the demo and tests).", no_args_is_help=True
+)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(lake_app, name="lake")
+app.add_typer(source_app, name="source")
+
+log = logging.getLogger("huitong")
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("great_expectations", "pyiceberg", "urllib3", "py4j"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
+    _setup_logging(verbose)
+
+
+def _moment(value: str) -> datetime:
+    """ISO date or datetime; naive values are UTC (Airflow's data intervals are UTC)."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+Start = Annotated[
+    str, typer.Option("--start", help="Window start, ISO 8601 (Airflow: {{ data_interval_start }}).")
+]
+End = Annotated[str, typer.Option("--end", help="Window end, exclusive, ISO 8601 ({{ data_interval_end }}).")]
+
+
+@app.command()
+def simulate(
+    scale: Annotated[
+        float, typer.Option(help="1.0 is ~10k residents; 0.05 for tests, 50+ for benchmarks.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Same seed, same city, byte for byte.")] = None,
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="The simulated 'today' (ISO date). Default: today.")
+    ] = None,
+    start: Annotated[str, typer.Option(help="First day of history (ISO). Default: 1 Jan last year.")] = None,
+    profile: Annotated[str, typer.Option(help="Calibration profile of the city's figures.")] = "demo",
+) -> None:
+    """Build the synthetic city and fill every simulated source system (plus the hidden ground truth)."""
+    from huitong.config import settings
+    from huitong.simulate import simulate as run_simulation
+
+    cfg = settings()
+    as_of_date = date.fromisoformat(as_of) if as_of else date.today()
+    start_date = date.fromisoformat(start) if start else date(as_of_date.year - 1, 1, 1)
+    summary = run_simulation(
+        cfg,
+        seed=cfg.seed if seed is None else seed,
+        scale=cfg.scale if scale is None else scale,
+        start=start_date,
+        as_of=as_of_date,
+        profile=profile,
+    )
+    typer.echo(summary)
+
+
+@source_app.command("serve")
+def source_serve(
+    name: Annotated[str, typer.Argument(help="The source system to serve: hotel.")] = "hotel",
+    port: Annotated[
+        int, typer.Option(help="0 picks a free port; default from HUITONG_HOTEL_API_URL.")
+    ] = None,
+    error_rate: Annotated[float, typer.Option(help="Share of requests answered with 5xx.")] = 0.02,
+    rate_per_s: Annotated[float, typer.Option(help="Requests per second before 429s.")] = 20.0,
+) -> None:
+    """Serve a simulated source system on 127.0.0.1 until interrupted."""
+    from huitong.config import settings
+    from huitong.simulate.hotel_api import serve_forever
+
+    if name != "hotel":
+        raise typer.BadParameter(f"no server for source {name!r}; only 'hotel' is served over HTTP")
+    serve_forever(settings(), port=port, error_rate=error_rate, rate_per_s=rate_per_s)
+
+
+@ingest_app.command("land")
+def ingest_land(source: str, start: Start, end: End) -> None:
+    """Extract one window from SOURCE and land it unchanged; prints the batch id."""
+    from huitong.ingest import land_window
+
+    batch = land_window(source, _moment(start), _moment(end))
+    typer.echo(batch.batch_id)
+
+
+@ingest_app.command("load")
+def ingest_load(batch_id: str) -> None:
+    """Validate a landed batch and load it into bronze and the quarantine; prints the reconciled counts."""
+    from huitong.ingest import load
+
+    typer.echo(str(load(batch_id)))
+
+
+@ingest_app.command("run")
+def ingest_run(source: str, start: Start, end: End) -> None:
+    """Land and load one window (what the source's DAG does in two tasks)."""
+    from huitong.ingest import land_window, load
+
+    typer.echo(str(load(land_window(source, _moment(start), _moment(end)).batch_id)))
+
+
+@ingest_app.command("backfill")
+def ingest_backfill(
+    source: str,
+    start: Start,
+    end: End,
+    every: Annotated[str, typer.Option(help="Window size: day, week or month.")] = "month",
+) -> None:
+    """Load a range window by window (a source's history). Re-running is safe: each window is replaced."""
+    from rich.progress import Progress
+
+    from huitong.ingest import land_window, load
+
+    windows = list(split_windows(_moment(start), _moment(end), every))
+    totals = [0, 0, 0]
+    with Progress(transient=False) as progress:
+        task = progress.add_task(f"{source} backfill", total=len(windows))
+        for lo, hi in windows:
+            result = load(land_window(source, lo, hi).batch_id)
+            totals = [totals[0] + result.landed, totals[1] + result.loaded, totals[2] + result.quarantined]
+            progress.advance(task)
+    typer.echo(
+        f"{source}: {len(windows)} windows, landed {totals[0]}, loaded {totals[1]}, quarantined {totals[2]}"
+    )
+
+
+def split_windows(start: datetime, end: datetime, every: str):
+    if every not in ("day", "week", "month"):
+        raise typer.BadParameter("--every must be day, week or month")
+    lo = start
+    while lo < end:
+        if every == "day":
+            hi = lo + timedelta(days=1)
+        elif every == "week":
+            hi = lo + timedelta(days=7)
+        else:
+            hi = (lo.replace(day=1) + timedelta(days=32)).replace(day=1)
+        yield lo, min(hi, end)
+        lo = min(hi, end)
+
+
+@lake_app.command("sync-views")
+def lake_sync_views() -> None:
+    """Expose the Iceberg tables to the local DuckDB build as snapshot-pinned views (before dbt runs)."""
+    from huitong.lake.duck import sync_lake_views
+
+    for name in sync_lake_views():
+        typer.echo(name)
+
+
+@app.command()
+def publish() -> None:
+    """Publish the finished dbt build for readers (atomic symlink swap); prints the release path."""
+    from huitong.serving.publish import publish as do_publish
+
+    typer.echo(str(do_publish()))
+
+
+@app.command()
+def status() -> None:
+    """Per source: freshness, last batch, volumes and quarantine counts, from the ledger."""
+    from huitong.status import render_status
+
+    render_status()
+
+
+def main() -> None:
+    from huitong.config import ConfigError
+
+    try:
+        app()
+    except ConfigError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

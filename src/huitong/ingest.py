@@ -1,0 +1,156 @@
+"""The two ingestion steps every source DAG runs.
+
+``land_window``: extract one window from the source and write it, unchanged, as an immutable landing batch.
+``load_batch``: parse the landed batch, validate it (Great Expectations), replace the window in bronze with the
+valid rows and in the quarantine with the rest (each with its reasons and raw payload), and record the reconciled
+counts in the ledger: landed = loaded + quarantined, always.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from huitong.config import Settings, settings
+from huitong.lake import bronze, ledger
+from huitong.lake.landing import LandedBatch, land, load_batch
+from huitong.pseudonymise import token
+from huitong.sources import get_source
+from huitong.sources.base import record_hash
+
+log = logging.getLogger(__name__)
+
+QUARANTINE = "quarantine.quarantined_rows"
+QUARANTINE_COLUMNS = ("source", "entity", "rules", "reason", "payload")
+
+
+def bronze_table(source: str, entity: str) -> str:
+    return f"bronze.{source}__{entity}"
+
+
+@dataclass
+class LoadResult:
+    batch_id: str
+    landed: int
+    loaded: int
+    quarantined: int
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: landed {self.landed}, loaded {self.loaded}, quarantined {self.quarantined}"
+
+
+def land_window(source_name: str, start: datetime, end: datetime, cfg: Settings | None = None) -> LandedBatch:
+    cfg = cfg or settings()
+    if end <= start:
+        raise ValueError(f"empty window: start {start} is not before end {end}")
+    source = get_source(source_name)
+    batch = land(source.name, source.entity, start, end, source.extract(start, end, cfg), cfg)
+    log.info("landed %s: %d part(s) in %s", batch.batch_id, len(batch.parts), batch.path)
+    return batch
+
+
+def _quarantine_row(source, offset_part: str, offset: int, payload: str, rules: str, reason: str) -> dict:
+    return {"source": source.name, "entity": source.entity, "rules": rules, "reason": reason, "payload": payload,
+            "_source_part": offset_part, "_source_offset": offset}  # fmt: skip
+
+
+def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
+    """Validate a landed batch and load it into bronze and the quarantine. Safe to re-run: it replaces the
+    batch's window, so a retry after a crash, or a re-run of the same interval, converges to the same content."""
+    from huitong.quality import validate_batch
+
+    cfg = cfg or settings()
+    batch = load_batch(batch_id, cfg)
+    source = get_source(batch.source)
+    key = cfg.hmac_key() if source.pseudonymised else b""  # fails on a missing key before any data is touched
+    now = datetime.now(UTC)
+    start, end = batch.window_start.astimezone(UTC), batch.window_end.astimezone(UTC)
+
+    records: list[dict] = []
+    lineage: list[dict] = []
+    quarantine: list[dict] = []
+    seen_hashes: dict[str, str] = {}
+    for part in batch.parts:
+        parsed = source.parse(part["name"], batch.read_part(part["name"]))
+        for offset, payload, reason in parsed.errors:
+            quarantine.append(_quarantine_row(source, part["name"], offset, payload, "parse", reason))
+        for offset, rec in enumerate(parsed.records):
+            digest = record_hash(rec)
+            payload = json.dumps(rec, ensure_ascii=False, sort_keys=True)
+            if digest in seen_hashes:
+                quarantine.append(_quarantine_row(source, part["name"], offset, payload, "duplicate_delivery",
+                                                  f"identical to a record already in this batch ({seen_hashes[digest]})"))  # fmt: skip
+                continue
+            seen_hashes[digest] = f"{part['name']}#{offset}"
+            if source.watermark(rec) is None and not source.snapshot:
+                quarantine.append(_quarantine_row(source, part["name"], offset, payload, "watermark",
+                                                  "the record's incremental key (e.g. updated_at) is missing or unparseable"))  # fmt: skip
+                continue
+            watermark = (source.watermark(rec) or start).astimezone(UTC)
+            if not start <= watermark < end:
+                quarantine.append(_quarantine_row(source, part["name"], offset, payload, "window",
+                                                  f"incremental key {watermark.isoformat()} is outside the requested window [{start.isoformat()}, {end.isoformat()})"))  # fmt: skip
+                continue
+            records.append(rec)
+            lineage.append({"_source_part": part["name"], "_source_offset": offset, "_record_hash": digest,
+                            "_watermark_at": watermark})  # fmt: skip
+    landed = len(records) + len(quarantine)
+
+    columns = list(source.columns) + sorted({k for r in records for k in r} - set(source.columns))
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(records, columns=columns) if records else pd.DataFrame(columns=columns)
+    frame = frame.astype(object).where(frame.notna(), None)
+    result = validate_batch(source=source.name, entity=source.entity, df=frame, batch_id=batch_id,
+                            context={"window_start": start, "window_end": end})  # fmt: skip
+    bad_positions = set(int(i) for i in result.quarantine["row_number"]) if len(result.quarantine) else set()
+    for _, row in result.quarantine.iterrows():
+        pos = int(row["row_number"])
+        rules = row["rules"] if isinstance(row["rules"], str) else ",".join(row["rules"])
+        quarantine.append({**_quarantine_row(source, lineage[pos]["_source_part"], lineage[pos]["_source_offset"],
+                                             row["payload"], rules, row["reason"]),
+                           "_watermark_at": lineage[pos]["_watermark_at"]})  # fmt: skip
+    keep = [i for i in range(len(records)) if i not in bad_positions]
+
+    common = {"_batch_id": batch_id, "_ingested_at": now}
+    token_columns = [f"{column}_token" for column, _ in source.pseudonymised]
+    good_rows = []
+    for i in keep:
+        row = {c: records[i].get(c) for c in columns}
+        for column, kind in source.pseudonymised:
+            row[f"{column}_token"] = token(key, kind, records[i].get(column))
+        good_rows.append({**row, **lineage[i], **common})
+    good = pa.Table.from_pylist(
+        good_rows,
+        schema=pa.schema([pa.field(c, pa.string()) for c in columns + token_columns] + bronze.LINEAGE_FIELDS),
+    )
+    bronze.replace_window(
+        bronze_table(source.name, source.entity), good, start, end, batch_id=batch_id, cfg=cfg
+    )
+
+    q_rows = []
+    for row in quarantine:
+        row = {**row, **common}
+        row.setdefault("_watermark_at", start)
+        row["_record_hash"] = record_hash({"payload": row["payload"]})
+        q_rows.append(row)
+    q_schema = pa.schema([pa.field(c, pa.string()) for c in QUARANTINE_COLUMNS] + bronze.LINEAGE_FIELDS)
+    bronze.replace_window(QUARANTINE, pa.Table.from_pylist(q_rows, schema=q_schema), start, end,
+                          batch_id=batch_id, scope={"source": source.name, "entity": source.entity},
+                          partition_by=[bronze.identity_partition("source")], cfg=cfg)  # fmt: skip
+
+    newest = max((lin["_watermark_at"] for lin in lineage), default=None)
+    entry = ledger.LedgerEntry(batch_id=batch_id, source=source.name, entity=source.entity, window_start=start,
+                               window_end=end, landed=landed, loaded=good.num_rows, quarantined=len(q_rows),
+                               status="loaded", newest_record_at=newest)  # fmt: skip
+    ledger.record(entry, cfg)
+    ledger.record_validations(batch_id, source.name, source.entity, result.summary, cfg)
+    outcome = LoadResult(batch_id, landed, good.num_rows, len(q_rows))
+    log.info("loaded %s", outcome)
+    # Batch-level failures (empty or anomalous volume, stale data) fail the task after the rows are safe.
+    result.raise_for_batch_failures()
+    return outcome

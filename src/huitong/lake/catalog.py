@@ -1,0 +1,59 @@
+"""Access to the Iceberg catalog: SQLite locally, the Postgres JDBC catalog in production (same tables Trino reads)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import cache
+from typing import TypeVar
+
+from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.exceptions import CommitFailedException, NamespaceAlreadyExistsError
+
+from huitong.config import Settings, settings
+
+# The Iceberg namespaces Huitong writes. dbt's schemas (staging, intermediate, marts) live in the query engine.
+NAMESPACES = ("bronze", "quarantine", "ops")
+
+T = TypeVar("T")
+
+
+@cache
+def _catalog(name: str, uri: str, warehouse: str) -> SqlCatalog:
+    if uri.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if warehouse.startswith("file://"):
+        from pathlib import Path
+        from urllib.parse import urlparse
+
+        Path(urlparse(warehouse).path).mkdir(parents=True, exist_ok=True)
+    catalog = SqlCatalog(name, uri=uri, warehouse=warehouse)
+    for namespace in NAMESPACES:
+        try:
+            catalog.create_namespace(namespace)
+        except NamespaceAlreadyExistsError:
+            pass
+    return catalog
+
+
+def get_catalog(cfg: Settings | None = None) -> SqlCatalog:
+    cfg = cfg or settings()
+    return _catalog(cfg.catalog_name, cfg.catalog_uri, cfg.warehouse)
+
+
+def with_commit_retry(operation: Callable[[], T], attempts: int = 8) -> T:
+    """Run an Iceberg write, retrying when another writer committed first.
+
+    Iceberg commits are optimistic: two DAGs appending to the shared quarantine or ledger table at the same moment
+    make one of them fail with CommitFailedException. The operation must reload the table itself.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return operation()
+        except CommitFailedException:
+            if attempt == attempts:
+                raise
+            time.sleep(min(0.05 * 2**attempt, 2.0))
+    raise AssertionError("unreachable")

@@ -1,0 +1,67 @@
+"""What every source provides, and the record parsing they share."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from huitong.config import Settings
+from huitong.lake.landing import RawPart
+
+
+@dataclass
+class ParsedPart:
+    """Records parsed from one landed part. Units that could not be parsed are kept as errors, never dropped."""
+
+    records: list[dict[str, str | None]] = field(default_factory=list)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (offset, raw payload, reason)
+
+
+class Source(Protocol):
+    name: str
+    entity: str
+    columns: tuple[str, ...]  # the fields the source documents; others are kept and flagged
+    pseudonymised: tuple[tuple[str, str], ...]  # (column, kind): columns that get a keyed <column>_token
+    snapshot: bool  # True when each delivery is a full snapshot rather than changes keyed by a watermark
+
+    def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]: ...
+
+    def parse(self, part_name: str, data: bytes) -> ParsedPart: ...
+
+    def watermark(self, record: dict[str, str | None]) -> datetime | None: ...
+
+
+def as_text(value: object) -> str | None:
+    """Bronze keeps source values as text, exactly as sent; typing happens in dbt staging."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def record_hash(record: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(record, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """ISO 8601 with an offset; a naive time is taken as the city's local time (UTC+8)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        from datetime import timedelta, timezone
+
+        moment = moment.replace(tzinfo=timezone(timedelta(hours=8)))
+    return moment
