@@ -72,7 +72,7 @@ def replace_window(
     """Replace the rows of ``identifier`` whose ``_watermark_at`` falls in [start, end) (and match ``scope``,
     for shared tables such as the quarantine) with ``rows``, in one commit. Returns the number of rows written."""
     partition_by = partition_by if partition_by is not None else [("_watermark_at", MonthTransform())]
-    table = _ensure_table(identifier, rows.schema, partition_by, cfg)
+    _ensure_table(identifier, rows.schema, partition_by, cfg)
     outside = rows.filter(
         pa.compute.or_(
             pa.compute.less(rows["_watermark_at"], pa.scalar(start, TIMESTAMP)),

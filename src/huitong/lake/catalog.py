@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from functools import cache
@@ -31,10 +32,8 @@ def _catalog(name: str, uri: str, warehouse: str) -> SqlCatalog:
         Path(urlparse(warehouse).path).mkdir(parents=True, exist_ok=True)
     catalog = SqlCatalog(name, uri=uri, warehouse=warehouse)
     for namespace in NAMESPACES:
-        try:
+        with contextlib.suppress(NamespaceAlreadyExistsError):
             catalog.create_namespace(namespace)
-        except NamespaceAlreadyExistsError:
-            pass
     return catalog
 
 

@@ -1,0 +1,43 @@
+"""Load a range of history for every source, window by window (first deployment, or after a long outage).
+
+Triggered by hand (or `make demo`) with params start/end. The same code as the daily DAGs, so re-running is safe:
+each window replaces itself in bronze. Updates the bronze assets, so the transform DAG runs afterwards.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, Param
+
+from huitong_dags import DEFAULT_ARGS, bronze_asset, huitong
+
+SOURCES = {"hotel": ("registrations", "month"), "reference": ("admin_divisions", "month")}
+
+with DAG(
+    dag_id="history_load",
+    description="Backfill every source's history from its system into bronze, window by window",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    params={
+        "start": Param("2025-01-01T00:00:00+08:00", type="string", description="First instant (ISO 8601)"),
+        "end": Param(
+            "2026-01-01T00:00:00+08:00", type="string", description="End instant, exclusive (ISO 8601)"
+        ),
+    },
+    tags=["backfill"],
+    doc_md=__doc__,
+) as dag:
+    for source, (entity, every) in SOURCES.items():
+        BashOperator(
+            task_id=f"backfill_{source}",
+            bash_command=huitong(
+                "ingest backfill",
+                source,
+                "--start '{{ params.start }}' --end '{{ params.end }}'",
+                f"--every {every}",
+            ),
+            outlets=[bronze_asset(source, entity)],
+        )

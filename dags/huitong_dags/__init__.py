@@ -1,0 +1,45 @@
+"""Shared wiring for Huitong's DAG files (ignored by DAG discovery, imported by the DAGs).
+
+DAG files import only Airflow. The work runs in the core virtualenv through the `huitong` and `dbt` executables,
+so Airflow's and the pipeline's dependencies never have to agree.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import Asset
+
+PROJECT_ROOT = Path(os.environ.get("HUITONG_PROJECT_ROOT", Path(__file__).resolve().parents[2]))
+CORE_BIN = Path(os.environ.get("HUITONG_CORE_BIN", PROJECT_ROOT / ".venvs" / "core" / "bin"))
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+CITY_TZ = pendulum.timezone("Asia/Shanghai")
+
+# Retries with exponential backoff: sources go down for hours, and a re-run of a window is always safe.
+DEFAULT_ARGS = {
+    "owner": "huitong",
+    "retries": 3,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+}
+
+
+def bronze_asset(source: str, entity: str) -> Asset:
+    """The bronze Iceberg table a source DAG updates; the transform DAG is scheduled on these."""
+    return Asset(name=f"bronze.{source}__{entity}", uri=f"iceberg://huitong/bronze/{source}__{entity}")
+
+
+SERVING_ASSET = Asset(name="serving.current", uri="file://huitong/serving/current.duckdb")
+
+
+def huitong(*args: str) -> str:
+    """A bash command running the huitong CLI in the core venv. Arguments may hold Jinja templates."""
+    return " ".join([shlex.quote(str(CORE_BIN / "huitong")), *args])
+
+
+WINDOW = "--start '{{ data_interval_start.isoformat() }}' --end '{{ data_interval_end.isoformat() }}'"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Start and stop the local services, each in its own process group (stopped with SIGINT to the group, so no
+# orphaned scheduler), logs and pid files under $HUITONG_HOME/run. Called by the Makefile with its environment.
+set -euo pipefail
+: "${HUITONG_HOME:?run through make}"
+RUN="$HUITONG_HOME/run"
+mkdir -p "$RUN"
+AF="$HUITONG_PROJECT_ROOT/.venvs/airflow/bin"
+CORE="$HUITONG_PROJECT_ROOT/.venvs/core/bin"
+
+start() {  # name, command...
+  local name=$1; shift
+  if [ -f "$RUN/$name.pid" ] && kill -0 "-$(cat "$RUN/$name.pid")" 2>/dev/null; then
+    echo "    $name already running (pgid $(cat "$RUN/$name.pid"))"; return 0
+  fi
+  PATH="$AF:$PATH" setsid "$@" >"$RUN/$name.log" 2>&1 < /dev/null &
+  echo $! >"$RUN/$name.pid"
+  echo "    started $name (pgid $!, log $RUN/$name.log)"
+}
+
+stop() {
+  local name=$1 pid
+  [ -f "$RUN/$name.pid" ] || return 0
+  pid=$(cat "$RUN/$name.pid")
+  if kill -0 "-$pid" 2>/dev/null; then
+    kill -INT "-$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "-$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -TERM "-$pid" 2>/dev/null || true; sleep 0.5; kill -KILL "-$pid" 2>/dev/null || true
+    echo "    stopped $name"
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
+wait_http() {  # url, seconds, name
+  for _ in $(seq 1 "$2"); do
+    if "$CORE/python" -c "import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" 2>/dev/null; then return 0; fi
+    sleep 1
+  done
+  echo "!! $3 did not answer on $1 within $2 s; see $RUN/$3.log" >&2; return 1
+}
+
+case "${1:-}" in
+  start-sources)
+    start hotel_api "$CORE/huitong" source serve hotel
+    wait_http "${HUITONG_HOTEL_API_URL:-http://127.0.0.1:8701}/health" 60 hotel_api ;;
+  start-airflow)
+    "$AF/airflow" db migrate >"$RUN/airflow-migrate.log" 2>&1 || { tail -20 "$RUN/airflow-migrate.log"; exit 1; }
+    start airflow-api "$AF/airflow" api-server --host 127.0.0.1 --port "$AIRFLOW__API__PORT"
+    start airflow-scheduler "$AF/airflow" scheduler --skip-serve-logs
+    start airflow-dag-processor "$AF/airflow" dag-processor
+    start airflow-triggerer "$AF/airflow" triggerer --skip-serve-logs
+    wait_http "http://127.0.0.1:$AIRFLOW__API__PORT/api/v2/monitor/health" 120 airflow-api ;;
+  stop-all)
+    for name in airflow-triggerer airflow-dag-processor airflow-scheduler airflow-api hotel_api; do stop "$name"; done
+    [ -x "$HUITONG_PROJECT_ROOT/superset/bin/stop" ] && "$HUITONG_PROJECT_ROOT/superset/bin/stop" || true ;;
+  *) echo "usage: $0 start-sources|start-airflow|stop-all" >&2; exit 2 ;;
+esac

@@ -1,0 +1,75 @@
+"""Wait for Airflow DAG runs from the command line (used by make demo), printing progress as runs change state.
+
+--run-id: wait for that run of --dag to finish. --after-run DAG:RUN_ID: wait until --dag has no queued or
+running runs, at least one success that started after that run ended, and none failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+AIRFLOW = Path(os.environ["HUITONG_PROJECT_ROOT"]) / ".venvs" / "airflow" / "bin" / "airflow"
+
+
+def runs(dag: str) -> list[dict]:
+    out = subprocess.run(
+        [str(AIRFLOW), "dags", "list-runs", dag, "-o", "json"], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        return []
+    text = out.stdout[out.stdout.find("[") :]
+    try:
+        return json.loads(text) if text else []
+    except json.JSONDecodeError:
+        return []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dag", required=True)
+    parser.add_argument("--run-id")
+    parser.add_argument("--after-run", help="DAG:RUN_ID whose end the wanted runs must follow")
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+    deadline, last = time.monotonic() + args.timeout, None
+    after_end = ""
+    if args.after_run:
+        dag, run_id = args.after_run.split(":", 1)
+        after_end = next((r.get("end_date") or "" for r in runs(dag) if r["run_id"] == run_id), "")
+    while time.monotonic() < deadline:
+        all_runs = runs(args.dag)
+        if args.run_id:
+            run = next((r for r in all_runs if r["run_id"] == args.run_id), None)
+            state = run["state"] if run else "not created yet"
+            failed, done = state == "failed", state in ("success", "failed")
+        else:
+            later = [r for r in all_runs if (r.get("start_date") or "") >= after_end]
+            active = [r for r in all_runs if r["state"] in ("queued", "running")]
+            n_failed = sum(r["state"] == "failed" for r in later)
+            n_ok = sum(r["state"] == "success" for r in later)
+            state = f"{len(active)} active, {n_ok} succeeded, {n_failed} failed"
+            failed, done = n_failed > 0, n_failed > 0 or (not active and n_ok > 0)
+        if state != last:
+            print(f"    {args.dag}: {state}", flush=True)
+            last = state
+        if done:
+            if failed:
+                print(
+                    f"!! {args.dag} failed: see the task logs in the Airflow UI or $AIRFLOW_HOME/logs",
+                    file=sys.stderr,
+                )
+                return 1
+            return 0
+        time.sleep(5)
+    print(f"!! timed out after {args.timeout:.0f} s waiting for {args.dag}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

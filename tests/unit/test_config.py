@@ -1,0 +1,38 @@
+import pytest
+
+from huitong.config import ConfigError, load_settings
+
+
+def test_embedded_defaults_live_under_home(huitong_home):
+    cfg = load_settings()
+    assert cfg.profile == "embedded"
+    assert cfg.catalog_uri == f"sqlite:///{huitong_home / 'lake' / 'catalog.db'}"
+    assert cfg.serving_db == huitong_home / "serving" / "current.duckdb"
+
+
+def test_embedded_key_is_made_once_and_kept(huitong_home):
+    cfg = load_settings()
+    first = cfg.hmac_key()
+    assert first == cfg.hmac_key() == load_settings().hmac_key()
+    assert (huitong_home / "secrets" / "hmac.key").stat().st_mode & 0o077 == 0
+
+
+def test_production_without_key_stops_with_the_fix(huitong_home, monkeypatch):
+    monkeypatch.setenv("HUITONG_PROFILE", "production")
+    monkeypatch.setenv("HUITONG_CATALOG_URI", "postgresql+psycopg://catalog")
+    monkeypatch.setenv("HUITONG_WAREHOUSE", "s3://lake/warehouse")
+    with pytest.raises(ConfigError, match="HUITONG_HMAC_KEY"):
+        load_settings().hmac_key()
+    assert not (huitong_home / "secrets").exists()
+
+
+def test_production_needs_catalog_and_warehouse(huitong_home, monkeypatch):
+    monkeypatch.setenv("HUITONG_PROFILE", "production")
+    with pytest.raises(ConfigError, match="HUITONG_CATALOG_URI and HUITONG_WAREHOUSE"):
+        load_settings()
+
+
+def test_unknown_profile(monkeypatch, huitong_home):
+    monkeypatch.setenv("HUITONG_PROFILE", "staging")
+    with pytest.raises(ConfigError, match="not one of embedded, production"):
+        load_settings()
