@@ -19,6 +19,8 @@ export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 # Airflow: state under HUITONG_HOME, loopback only, a parallelism that fits 2 cores.
 export AIRFLOW_HOME := $(HUITONG_HOME)/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+# DAG files import their shared wiring (dags/huitong_dags); every Airflow process must find it.
+export PYTHONPATH := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM := 4
 export AIRFLOW__CORE__EXECUTOR := LocalExecutor

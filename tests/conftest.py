@@ -40,6 +40,7 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
         AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
         AIRFLOW__COSMOS__CACHE_DIR=str(home / "airflow" / "cosmos"),
         PATH=f"{VENVS / 'airflow' / 'bin'}:{os.environ.get('PATH', '')}",
+        PYTHONPATH=str(PROJECT_ROOT / "dags"),
     )
     env.update(extra)
     return env

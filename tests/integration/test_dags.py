@@ -1,0 +1,45 @@
+"""Every DAG imports (DagBag, no import errors) and has the wiring we rely on. Runs in the Airflow venv."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import VENVS, airflow_env
+
+pytestmark = pytest.mark.slow
+
+PROBE = """
+import json
+from airflow.models.dagbag import DagBag
+bag = DagBag()
+print(json.dumps({
+    "errors": {k: str(v) for k, v in bag.import_errors.items()},
+    "dags": {d.dag_id: {"tasks": sorted(t.task_id for t in d.tasks), "schedule": type(d.timetable).__name__,
+                        "retries": d.default_args.get("retries")} for d in bag.dags.values()},
+}))
+"""
+
+
+def test_every_dag_imports_with_its_wiring(tmp_path):
+    out = subprocess.run(
+        [str(VENVS / "airflow" / "bin" / "python"), "-c", PROBE],
+        env=airflow_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    bag = json.loads(out.stdout.strip().splitlines()[-1])
+    assert bag["errors"] == {}
+    dags = bag["dags"]
+    assert {"hotel", "reference", "history_load", "transform"} <= set(dags)
+    assert dags["hotel"]["tasks"] == ["land", "load"]
+    assert dags["hotel"]["retries"] >= 1
+    # Cosmos renders each dbt model as a run task and a test task inside the transform DAG.
+    transform = dags["transform"]["tasks"]
+    for model in ("stg_hotel__registrations", "dim_jurisdiction", "metric_hotel_stays_daily"):
+        assert f"dbt.{model}.run" in transform and f"dbt.{model}.test" in transform
+    assert {"sync_lake_views", "publish"} <= set(transform)
