@@ -101,12 +101,11 @@ def source_serve(
     rate_per_s: Annotated[float, typer.Option(help="Requests per second before 429s.")] = 20.0,
 ) -> None:
     """Serve a simulated source system on 127.0.0.1 until interrupted."""
-    from huitong.config import settings
     from huitong.simulate.hotel_api import serve_forever
 
     if name != "hotel":
         raise typer.BadParameter(f"no server for source {name!r}; only 'hotel' is served over HTTP")
-    serve_forever(settings(), port=port, error_rate=error_rate, rate_per_s=rate_per_s)
+    serve_forever(port=port, error_rate=error_rate, rate_per_s=rate_per_s)
 
 
 @ingest_app.command("land")

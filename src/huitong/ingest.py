@@ -106,7 +106,7 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
     frame = pd.DataFrame.from_records(records, columns=columns) if records else pd.DataFrame(columns=columns)
     frame = frame.astype(object).where(frame.notna(), None)
     result = validate_batch(source=source.name, entity=source.entity, df=frame, batch_id=batch_id,
-                            context={"window_start": start, "window_end": end})  # fmt: skip
+                            context={"interval_start": start, "interval_end": end})  # fmt: skip
     bad_positions = set(int(i) for i in result.quarantine["row_number"]) if len(result.quarantine) else set()
     for _, row in result.quarantine.iterrows():
         pos = int(row["row_number"])
@@ -148,7 +148,9 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
                                window_end=end, landed=landed, loaded=good.num_rows, quarantined=len(q_rows),
                                status="loaded", newest_record_at=newest)  # fmt: skip
     ledger.record(entry, cfg)
-    ledger.record_validations(batch_id, source.name, source.entity, result.summary, cfg)
+    checks = {name: (count, count == 0) for name, count in result.unexpected_counts.items()}
+    checks.update({f"batch:{c.name}": (0 if c.success else 1, c.success) for c in result.batch_checks})
+    ledger.record_validations(batch_id, source.name, source.entity, checks, cfg)
     outcome = LoadResult(batch_id, landed, good.num_rows, len(q_rows))
     log.info("loaded %s", outcome)
     # Batch-level failures (empty or anomalous volume, stale data) fail the task after the rows are safe.
