@@ -6,12 +6,12 @@ import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, huitong
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
 
 with DAG(
     dag_id="hotel",
     description="旅馆业 hotel registrations: API -> landing -> GX -> bronze Iceberg (+ quarantine, ledger)",
-    schedule="@daily",
+    schedule=every("@daily"),
     start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
     catchup=False,
     max_active_runs=4,

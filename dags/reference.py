@@ -6,12 +6,12 @@ import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, huitong
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
 
 with DAG(
     dag_id="reference",
     description="GB/T 2260 division registry snapshot -> bronze Iceberg",
-    schedule="@monthly",
+    schedule=every("@monthly"),
     start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
     catchup=False,
     default_args=DEFAULT_ARGS,

@@ -9,7 +9,7 @@ import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode
+from cosmos.constants import ExecutionMode, TestBehavior
 
 from huitong_dags import CORE_BIN, DBT_PROJECT, DEFAULT_ARGS, SERVING_ASSET, bronze_asset, huitong
 
@@ -50,7 +50,9 @@ with DAG(
             execution_mode=ExecutionMode.LOCAL, dbt_executable_path=CORE_BIN / "dbt"
         ),
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST if MANIFEST.exists() else LoadMode.DBT_LS
+            load_method=LoadMode.DBT_MANIFEST if MANIFEST.exists() else LoadMode.DBT_LS,
+            # One `dbt build` task per model (run, then its tests): half the dbt start-ups of run + test tasks.
+            test_behavior=TestBehavior.BUILD,
         ),
         operator_args={"install_deps": False},
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset
+from airflow.timetables.interval import CronDataIntervalTimetable
 
 PROJECT_ROOT = Path(os.environ.get("HUITONG_PROJECT_ROOT", Path(__file__).resolve().parents[2]))
 CORE_BIN = Path(os.environ.get("HUITONG_CORE_BIN", PROJECT_ROOT / ".venvs" / "core" / "bin"))
@@ -22,11 +23,17 @@ CITY_TZ = pendulum.timezone("Asia/Shanghai")
 # Retries with exponential backoff: sources go down for hours, and a re-run of a window is always safe.
 DEFAULT_ARGS = {
     "owner": "huitong",
-    "retries": 3,
+    "retries": int(os.environ.get("HUITONG_TASK_RETRIES", "3")),
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=30),
 }
+
+
+def every(cron: str) -> CronDataIntervalTimetable:
+    """A cron schedule whose runs cover the interval since the previous tick (Airflow 3's plain cron strings
+    give runs a point in time instead: data_interval_start == data_interval_end)."""
+    return CronDataIntervalTimetable(cron, timezone=CITY_TZ)
 
 
 def bronze_asset(source: str, entity: str) -> Asset:

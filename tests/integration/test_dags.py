@@ -38,8 +38,8 @@ def test_every_dag_imports_with_its_wiring(tmp_path):
     assert {"hotel", "reference", "history_load", "transform"} <= set(dags)
     assert dags["hotel"]["tasks"] == ["land", "load"]
     assert dags["hotel"]["retries"] >= 1
-    # Cosmos renders each dbt model as a run task and a test task inside the transform DAG.
+    # Cosmos renders each dbt model as a `dbt build` task (run, then the model's tests) inside the transform DAG.
     transform = dags["transform"]["tasks"]
     for model in ("stg_hotel__registrations", "dim_jurisdiction", "metric_hotel_stays_daily"):
-        assert f"dbt.{model}.run" in transform and f"dbt.{model}.test" in transform
+        assert f"dbt.{model}_model_build" in transform, transform
     assert {"sync_lake_views", "publish"} <= set(transform)
