@@ -51,7 +51,9 @@ def test_same_arguments_give_identical_bytes_and_another_seed_does_not(sim, tmp_
     assert digests(tmp_path / "again") == digests(home)
     run_sim(tmp_path / "other", seed=12)
     other = digests(tmp_path / "other")
-    assert other["sources/hotel/registrations.parquet"] != digests(home)["sources/hotel/registrations.parquet"]
+    assert (
+        other["sources/hotel/registrations.parquet"] != digests(home)["sources/hotel/registrations.parquet"]
+    )
 
 
 def test_admin_divisions_form_a_tree_with_gbt2260_codes(sim):
@@ -75,7 +77,9 @@ def test_admin_divisions_form_a_tree_with_gbt2260_codes(sim):
     villages_by_district: dict[str, int] = {}
     for r in rows:
         if r["level"] == "village":
-            villages_by_district[r["division_code"][:6]] = villages_by_district.get(r["division_code"][:6], 0) + 1
+            villages_by_district[r["division_code"][:6]] = (
+                villages_by_district.get(r["division_code"][:6], 0) + 1
+            )
     assert min(villages_by_district.get(f"32992{i}", 0) for i in (1, 2, 3)) > max(
         villages_by_district.get(f"32990{i}", 0) for i in (2, 3, 4, 5)
     )
@@ -146,10 +150,16 @@ def test_ground_truth_covers_every_record(sim):
     waybills = read(home, "sources/parcel/waybills.parquet")
     for role in ("sender", "recipient"):
         assert truth_ids(persons, "parcel", role) == set(waybills["waybill_no"])
-    assert truth_ids(persons, "rental", "landlord") == set(read(home, "sources/rental/landlords.parquet")["landlord_id"])
-    assert truth_ids(persons, "rental", "tenant") == set(read(home, "sources/rental/tenants.parquet")["tenant_id"])
+    assert truth_ids(persons, "rental", "landlord") == set(
+        read(home, "sources/rental/landlords.parquet")["landlord_id"]
+    )
+    assert truth_ids(persons, "rental", "tenant") == set(
+        read(home, "sources/rental/tenants.parquet")["tenant_id"]
+    )
     contracts = read(home, "sources/rental/contracts.parquet")
-    assert truth_ids(businesses, "rental") == set(contracts.loc[contracts["agency_code"].notna(), "contract_id"])
+    assert truth_ids(businesses, "rental") == set(
+        contracts.loc[contracts["agency_code"].notna(), "contract_id"]
+    )
     registry = read(home, "sources/reference/key_businesses.parquet")
     assert truth_ids(businesses, "reference") == set(registry["business_code"])
     devices = read(home, "sources/camera/devices.parquet")

@@ -42,7 +42,10 @@ def test_incident_changes_year_to_date(home):
 
     checks = {
         "all": (change(this["category"].notna(), last["category"].notna()), TARGETS.incident_change),
-        "criminal": (change(this["category"] == "criminal", last["category"] == "criminal"), TARGETS.criminal_change),
+        "criminal": (
+            change(this["category"] == "criminal", last["category"] == "criminal"),
+            TARGETS.criminal_change,
+        ),
         "public_order": (
             change(this["category"] == "public_order", last["category"] == "public_order"),
             TARGETS.public_order_change,
@@ -88,7 +91,9 @@ def test_key_industry_businesses_report_every_month(home):
         ]
     ).dropna()
     activity["month"] = activity["at"].str[:7]
-    activity = activity[activity["month"].between(f"{AS_OF.year - 1}-01", AS_OF.isoformat()[:7])]  # drops broken rows
+    activity = activity[
+        activity["month"].between(f"{AS_OF.year - 1}-01", AS_OF.isoformat()[:7])
+    ]  # drops broken rows
     for industry, group in registry.groupby("industry"):
         codes = set(group["business_code"])
         mine = activity[activity["code"].isin(codes)]
