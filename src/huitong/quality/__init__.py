@@ -1,0 +1,22 @@
+"""Batch validation with Great Expectations: rules in expectations/<source>.yml, quarantine of failing rows.
+
+Importing this package is cheap; Great Expectations itself is imported on the first validate_batch call.
+"""
+
+from huitong.quality.spec import SuiteError, entity_spec, has_suite
+from huitong.quality.validate import (
+    BatchCheck,
+    BatchValidationError,
+    ValidationResult,
+    validate_batch,
+)
+
+__all__ = [
+    "BatchCheck",
+    "BatchValidationError",
+    "SuiteError",
+    "ValidationResult",
+    "entity_spec",
+    "has_suite",
+    "validate_batch",
+]

@@ -1,0 +1,123 @@
+"""Specs turned into GX 1.x ExpectationSuites, and the one ephemeral GX context per process that runs them.
+
+``import great_expectations`` takes several seconds, so it happens inside these functions, once, on first use.
+Every expectation carries ``meta.rule`` (the rule name from the YAML) and ``meta.severity``, which is how results
+are mapped back to rules; the suite itself is ordinary GX and can be rendered or saved like any other.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from huitong.quality.frame import CHECK_PREFIX, DERIVED_KINDS, EVENT_EPOCH
+from huitong.quality.spec import EntitySpec, Rule
+
+_lock = threading.Lock()
+_batch_definition: Any = None
+
+# Batch-level expectation names, as they appear in batch_checks and in the ops summary.
+NOT_EMPTY = "batch_not_empty"
+VOLUME = "batch_volume_in_expected_range"
+FRESHNESS = "batch_freshness"
+
+
+def _gx_batch_definition() -> Any:
+    global _batch_definition
+    if _batch_definition is None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        # tqdm bars would otherwise print to the task log once per validated batch.
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = context.data_sources.add_pandas("huitong_quality").add_dataframe_asset("batch")
+        _batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
+    return _batch_definition
+
+
+def rule_expectation(rule: Rule, target: str) -> Any:
+    """The GX expectation for one rule, reading column ``target`` of the validation frame."""
+    import great_expectations as gx
+
+    common: dict[str, Any] = {
+        "column": target,
+        "meta": {"rule": rule.name, "severity": rule.severity, "kind": rule.kind, "field": rule.column},
+        "description": rule.note or f"{rule.kind} on {rule.column}",
+    }
+    if rule.kind in DERIVED_KINDS or target.startswith(CHECK_PREFIX):
+        return gx.expectations.ExpectColumnValuesToBeInSet(value_set=[True], **common)
+    match rule.kind:
+        case "required":
+            return gx.expectations.ExpectColumnValuesToNotBeNull(**common)
+        case "regex":
+            # GX's pandas regex is a search, so the pattern is anchored to mean "the whole value".
+            return gx.expectations.ExpectColumnValuesToMatchRegex(
+                regex=f"^(?:{rule.params['pattern']})$", **common
+            )
+        case "enum":
+            return gx.expectations.ExpectColumnValuesToBeInSet(
+                value_set=[str(v) for v in rule.params["values"]], **common
+            )
+        case "length":
+            return gx.expectations.ExpectColumnValueLengthsToBeBetween(
+                min_value=rule.params.get("min"), max_value=rule.params.get("max"), **common
+            )
+    raise ValueError(f"no GX expectation for rule kind {rule.kind!r}")
+
+
+def batch_expectations(
+    spec: EntitySpec,
+    expect_data: bool,
+    rows_range: tuple[int | None, int | None] | None,
+    min_epoch: float | None,
+) -> list[Any]:
+    import great_expectations as gx
+
+    out: list[Any] = []
+    if expect_data:
+        out.append(gx.expectations.ExpectTableRowCountToBeBetween(min_value=1, meta={"rule": NOT_EMPTY}))
+    if rows_range is not None:
+        low, high = rows_range
+        out.append(
+            gx.expectations.ExpectTableRowCountToBeBetween(
+                min_value=low, max_value=high, meta={"rule": VOLUME}
+            )
+        )
+    if spec.freshness is not None and min_epoch is not None:
+        out.append(
+            gx.expectations.ExpectColumnMaxToBeBetween(
+                column=EVENT_EPOCH, min_value=min_epoch, meta={"rule": FRESHNESS}
+            )
+        )
+    return out
+
+
+def build_suite(spec: EntitySpec, targets: dict[str, str], batch: Sequence[Any] = ()) -> Any:
+    import great_expectations as gx
+
+    expectations = [rule_expectation(rule, targets[rule.name]) for rule in spec.rules]
+    return gx.ExpectationSuite(name=spec.suite_name, expectations=[*expectations, *batch])
+
+
+def run_suite(frame: pd.DataFrame, suite: Any) -> dict[str, dict[str, Any]]:
+    """Validate ``frame`` (its index = row position) and return each expectation's result dict by rule name."""
+    with _lock:
+        batch = _gx_batch_definition().get_batch(batch_parameters={"dataframe": frame})
+        # Index-based COMPLETE results: unexpected_index_list holds row positions. Measured ~3x faster on 100k
+        # rows than unexpected_index_column_names, which builds one dict per failing row.
+        outcome = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    results: dict[str, dict[str, Any]] = {}
+    for item in outcome.results:
+        rule = item.expectation_config.meta["rule"]
+        info = item.exception_info or {}
+        raised = info.get("raised_exception") or any(
+            isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+        )
+        if raised:
+            raise RuntimeError(f"GX could not evaluate suite {suite.name} rule {rule!r}: {info}")
+        results[rule] = {"success": bool(item.success), **dict(item.result)}
+    return results

@@ -1,0 +1,348 @@
+"""validate_batch: split one landed batch into rows to load and rows to quarantine, and judge the batch as a whole.
+
+Row-level failures never raise: a row that breaks a quarantine-severity rule goes to ``quarantine`` (one row per
+input row, listing every rule it broke), a row that only breaks warn-severity rules is loaded and listed in
+``flags``. Batch-level failures (empty, volume out of range, stale, too much quarantined, schema drift) are
+reported in ``batch_checks`` and raise only when the caller asks, through ``raise_for_batch_failures()``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from huitong.config import settings
+from huitong.quality import gx_suite
+from huitong.quality.checks import CheckEnv, failure_reason
+from huitong.quality.frame import build_frame, gx_columns
+from huitong.quality.spec import EntitySpec, entity_spec
+
+QUARANTINE_COLUMNS = ("batch_id", "source", "entity", "row_number", "rules", "reason", "payload")
+FLAG_COLUMNS = ("row_number", "rules", "reason")
+SCHEMA = "batch_schema_matches"
+QUARANTINE_RATE = "batch_quarantine_rate"
+
+# What callers may pass in ``context``; anything else is a typo that would silently skip a check.
+CONTEXT_KEYS = {
+    "expect_data": "bool: the interval should have produced rows (default from the suite's batch.expect_data)",
+    "expected_rows": "(min, max): the row count this interval normally has; either end may be None",
+    "now": "datetime or ISO string: the reference time for freshness and 'not in the future' (default: now)",
+    "interval_start": "datetime or ISO string: start of the extracted interval, quoted in messages",
+    "interval_end": "datetime or ISO string: end of the extracted interval; the reference time when 'now' is absent",
+    "max_staleness_hours": "number: overrides the suite's batch.freshness.max_age_hours",
+    "max_quarantine_fraction": "number in 0..1: overrides the suite's batch.max_quarantine_fraction",
+}
+
+
+class BatchValidationError(RuntimeError):
+    """A batch failed batch-level checks; the message says what was observed and what to do."""
+
+
+@dataclass(frozen=True)
+class BatchCheck:
+    name: str
+    success: bool
+    observed: Any
+    message: str
+
+
+@dataclass
+class ValidationResult:
+    source: str
+    entity: str
+    batch_id: str
+    valid: pd.DataFrame
+    quarantine: pd.DataFrame
+    flags: pd.DataFrame
+    batch_checks: list[BatchCheck]
+    unexpected_counts: dict[str, int]
+    rows: int
+    seconds: float
+    severities: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def batch_failures(self) -> list[BatchCheck]:
+        return [c for c in self.batch_checks if not c.success]
+
+    def raise_for_batch_failures(self) -> None:
+        failures = self.batch_failures
+        if failures:
+            lines = "\n".join(f"- {c.name}: {c.message}" for c in failures)
+            raise BatchValidationError(
+                f"{self.source}/{self.entity} batch {self.batch_id}: {len(failures)} batch-level check(s) failed "
+                f"({self.rows} rows, {len(self.quarantine)} quarantined):\n{lines}"
+            )
+
+    def summary(self) -> dict[str, Any]:
+        """One row for the ops data-quality table: counts per rule and the batch verdicts."""
+        return {
+            "batch_id": self.batch_id,
+            "source": self.source,
+            "entity": self.entity,
+            "rows": self.rows,
+            "valid": len(self.valid),
+            "quarantined": len(self.quarantine),
+            "flagged": len(self.flags),
+            "unexpected_counts": dict(self.unexpected_counts),
+            "batch_checks": {c.name: c.success for c in self.batch_checks},
+            "batch_failures": [c.name for c in self.batch_failures],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class _Context:
+    expect_data: bool
+    expected_rows: tuple[int | None, int | None] | None
+    now: datetime
+    interval_text: str
+    max_staleness_hours: float | None
+    max_quarantine_fraction: float | None
+
+
+def _instant(value: Any, tz: ZoneInfo) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        raise TypeError(f"expected a datetime or ISO string, got {value!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _parse_context(context: Mapping[str, Any] | None, spec: EntitySpec, tz: ZoneInfo) -> _Context:
+    context = dict(context or {})
+    unknown = set(context) - set(CONTEXT_KEYS)
+    if unknown:
+        accepted = "\n".join(f"  {k}: {v}" for k, v in CONTEXT_KEYS.items())
+        raise ValueError(f"validate_batch context has unknown keys {sorted(unknown)}; accepted:\n{accepted}")
+    reference = context.get("now") or context.get("interval_end")
+    rows = context.get("expected_rows")
+    start, end = context.get("interval_start"), context.get("interval_end")
+    fresh = context.get("max_staleness_hours", spec.freshness.max_age_hours if spec.freshness else None)
+    return _Context(
+        expect_data=bool(context.get("expect_data", spec.expect_data)),
+        expected_rows=None if rows is None else (rows[0], rows[1]),
+        now=_instant(reference, tz) if reference else datetime.now(UTC).astimezone(tz),
+        interval_text=f" ({start} to {end})" if start or end else "",
+        max_staleness_hours=None if fresh is None else float(fresh),
+        max_quarantine_fraction=context.get("max_quarantine_fraction", spec.max_quarantine_fraction),
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def _payloads(df: pd.DataFrame, positions: list[int]) -> list[str]:
+    """Each row as JSON text with every column the batch had, including ones the suite does not know."""
+    records = df.iloc[positions].to_dict(orient="records")
+    return [
+        json.dumps({str(k): _jsonable(v) for k, v in r.items()}, ensure_ascii=False, default=str)
+        for r in records
+    ]
+
+
+def validate_batch(
+    source: str,
+    entity: str,
+    df: pd.DataFrame,
+    batch_id: str,
+    context: Mapping[str, Any] | None = None,
+) -> ValidationResult:
+    """Validate one batch against ``expectations/<source>.yml`` section ``entity``; see docs/quality.md."""
+    started = time.perf_counter()
+    spec = entity_spec(source, entity)
+    tz = ZoneInfo(settings().timezone)
+    ctx = _parse_context(context, spec, tz)
+    env = CheckEnv(now=ctx.now, tz=tz)
+    frame, targets = build_frame(df, spec, env)
+    n = len(frame)
+    min_epoch = None
+    if spec.freshness is not None and ctx.max_staleness_hours is not None and n:
+        min_epoch = (ctx.now - timedelta(hours=ctx.max_staleness_hours)).timestamp()
+    batch_expectations = gx_suite.batch_expectations(spec, ctx.expect_data, ctx.expected_rows, min_epoch)
+    suite = gx_suite.build_suite(spec, targets, batch_expectations)
+    results = gx_suite.run_suite(frame[gx_columns(frame, targets)], suite)
+
+    failed: dict[int, list[str]] = {}
+    counts: dict[str, int] = {}
+    for rule in spec.rules:
+        positions = results[rule.name].get("unexpected_index_list") or []
+        counts[rule.name] = len(positions)
+        for p in positions:
+            failed.setdefault(int(p), []).append(rule.name)
+
+    rules_by_name = {r.name: r for r in spec.rules}
+
+    def value(p: int, column: str) -> str | None:
+        found = frame.at[p, column]
+        return None if found is pd.NA else found
+
+    def describe(p: int, names: list[str]) -> tuple[list[str], str]:
+        reasons = []
+        for name in names:
+            rule = rules_by_name[name]
+            other = value(p, rule.params["other"]) if rule.kind == "not_before_column" else None
+            reasons.append(failure_reason(rule, value(p, rule.column), env, other))
+        return names, "; ".join(reasons)
+
+    quarantined: list[tuple[int, list[str], str]] = []
+    flagged: list[tuple[int, list[str], str]] = []
+    for p in sorted(failed):
+        hard = [r for r in failed[p] if rules_by_name[r].quarantines]
+        soft = [r for r in failed[p] if not rules_by_name[r].quarantines]
+        if hard:
+            quarantined.append((p, *describe(p, hard)))
+        if soft:
+            flagged.append((p, *describe(p, soft)))
+
+    q_positions = [p for p, _, _ in quarantined]
+    keep = np.ones(n, dtype=bool)
+    keep[q_positions] = False
+    quarantine = pd.DataFrame(
+        {
+            "batch_id": [batch_id] * len(quarantined),
+            "source": [source] * len(quarantined),
+            "entity": [entity] * len(quarantined),
+            "row_number": pd.Series(q_positions, dtype="int64"),
+            "rules": [names for _, names, _ in quarantined],
+            "reason": [reason for _, _, reason in quarantined],
+            "payload": _payloads(df, q_positions),
+        },
+        columns=list(QUARANTINE_COLUMNS),
+    )
+    flags = pd.DataFrame(
+        {
+            "row_number": pd.Series([p for p, _, _ in flagged], dtype="int64"),
+            "rules": [names for _, names, _ in flagged],
+            "reason": [reason for _, _, reason in flagged],
+        },
+        columns=list(FLAG_COLUMNS),
+    )
+    checks = _batch_checks(spec, df, batch_id, ctx, results, len(quarantined), n)
+    return ValidationResult(
+        source=source,
+        entity=entity,
+        batch_id=batch_id,
+        valid=df.iloc[keep],
+        quarantine=quarantine,
+        flags=flags,
+        batch_checks=checks,
+        unexpected_counts=counts,
+        rows=n,
+        seconds=time.perf_counter() - started,
+        severities={r.name: r.severity for r in spec.rules},
+    )
+
+
+def _batch_checks(
+    spec: EntitySpec,
+    df: pd.DataFrame,
+    batch_id: str,
+    ctx: _Context,
+    results: dict[str, dict[str, Any]],
+    quarantined: int,
+    rows: int,
+) -> list[BatchCheck]:
+    what = f"{spec.source}/{spec.entity} batch {batch_id}"
+    checks = [_schema_check(spec, df)]
+    if gx_suite.NOT_EMPTY in results:
+        ok = results[gx_suite.NOT_EMPTY]["success"]
+        checks.append(
+            BatchCheck(
+                gx_suite.NOT_EMPTY,
+                ok,
+                rows,
+                "has rows"
+                if ok
+                else f"{what} is empty, but this interval{ctx.interval_text} should have data. Check the "
+                f"extractor's request window and the {spec.source} source's health (HTTP errors, auth, paging); "
+                "if the interval really had no activity, validate with context={'expect_data': False}.",
+            )
+        )
+    if gx_suite.VOLUME in results:
+        ok = results[gx_suite.VOLUME]["success"]
+        low, high = ctx.expected_rows or (None, None)
+        checks.append(
+            BatchCheck(
+                gx_suite.VOLUME,
+                ok,
+                rows,
+                f"{rows} rows within {low}..{high}"
+                if ok
+                else f"{what} has {rows} rows, outside the expected {low}..{high}{ctx.interval_text}. Too few "
+                "usually means a partial extract (paging stopped early, source errors); too many, a replayed or "
+                "duplicated window. Compare with the source's own count for the interval before loading.",
+            )
+        )
+    if gx_suite.FRESHNESS in results:
+        checks.append(_freshness_check(spec, what, ctx, results[gx_suite.FRESHNESS]))
+    limit = ctx.max_quarantine_fraction
+    if limit is not None and rows:
+        share = quarantined / rows
+        checks.append(
+            BatchCheck(
+                QUARANTINE_RATE,
+                share <= limit,
+                round(share, 4),
+                f"{quarantined}/{rows} rows quarantined"
+                if share <= limit
+                else f"{what} quarantined {quarantined} of {rows} rows ({share:.0%}, limit {limit:.0%}). So many "
+                f"failures usually mean the {spec.source} source changed a format: read the reasons in the "
+                "quarantine table, then fix the source mapping or the rule in expectations/ and replay.",
+            )
+        )
+    return checks
+
+
+def _freshness_check(spec: EntitySpec, what: str, ctx: _Context, result: dict[str, Any]) -> BatchCheck:
+    assert spec.freshness is not None and ctx.max_staleness_hours is not None
+    column, allowed = spec.freshness.column, ctx.max_staleness_hours
+    newest = result.get("observed_value")
+    if newest is None or (isinstance(newest, float) and math.isnan(newest)):
+        return BatchCheck(
+            gx_suite.FRESHNESS,
+            False,
+            None,
+            f"{what}: no row has a parseable {column}, so freshness cannot be judged; "
+            f"see the quarantine reasons for {column}.",
+        )
+    newest_at = datetime.fromtimestamp(float(newest), ctx.now.tzinfo)
+    age_h = (ctx.now - newest_at).total_seconds() / 3600
+    observed = newest_at.isoformat(timespec="seconds")
+    if result["success"]:
+        return BatchCheck(gx_suite.FRESHNESS, True, observed, f"newest {column} is {age_h:.1f} h old")
+    return BatchCheck(
+        gx_suite.FRESHNESS,
+        False,
+        observed,
+        f"{what}: the newest {column} is {observed}, {age_h:.1f} h before the reference time "
+        f"{ctx.now.isoformat(timespec='seconds')}, older than the allowed {allowed:g} h. The source may have "
+        "stopped sending updates, or the extractor re-read an old window: check the source's watermark and "
+        "the extractor's interval (or pass context={'max_staleness_hours': ...} for a deliberate backfill).",
+    )
+
+
+def _schema_check(spec: EntitySpec, df: pd.DataFrame) -> BatchCheck:
+    present = [str(c) for c in df.columns]
+    missing = [f for f in spec.fields if f not in present]
+    extra = [c for c in present if c not in spec.fields]
+    if not missing and not extra:
+        return BatchCheck(SCHEMA, True, present, "fields match the suite")
+    return BatchCheck(
+        SCHEMA,
+        False,
+        {"missing": missing, "unexpected": extra},
+        f"{spec.source}/{spec.entity} fields differ from expectations/{spec.source}.yml: missing {missing}, "
+        f"unexpected {extra}. The source changed its record layout: update the suite's fields (and the bronze "
+        "schema) if the change is intended, otherwise fix the extractor's field mapping.",
+    )
