@@ -10,9 +10,7 @@ import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, Param
 
-from huitong_dags import DEFAULT_ARGS, bronze_asset, huitong
-
-SOURCES = {"hotel": ("registrations", "month"), "reference": ("admin_divisions", "month")}
+from huitong_dags import DEFAULT_ARGS, SOURCES, bronze_asset, huitong
 
 with DAG(
     dag_id="history_load",
@@ -30,14 +28,14 @@ with DAG(
     tags=["backfill"],
     doc_md=__doc__,
 ) as dag:
-    for source, (entity, every) in SOURCES.items():
+    for name, every in SOURCES.items():
         BashOperator(
-            task_id=f"backfill_{source}",
+            task_id=f"backfill_{name.replace('.', '__')}",
             bash_command=huitong(
                 "ingest backfill",
-                source,
+                name,
                 "--start '{{ params.start }}' --end '{{ params.end }}'",
                 f"--every {every}",
             ),
-            outlets=[bronze_asset(source, entity)],
+            outlets=[bronze_asset(*name.split("."))],
         )

@@ -11,14 +11,14 @@ from airflow.sdk import DAG
 from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, TestBehavior
 
-from huitong_dags import CORE_BIN, DBT_PROJECT, DEFAULT_ARGS, SERVING_ASSET, bronze_asset, huitong
+from huitong_dags import CORE_BIN, DBT_PROJECT, DEFAULT_ARGS, SERVING_ASSET, all_bronze_assets, huitong
 
 MANIFEST = DBT_PROJECT / "target" / "manifest.json"
 
 with DAG(
     dag_id="transform",
     description="dbt build (Cosmos) on bronze changes, then an atomic publish for readers",
-    schedule=(bronze_asset("hotel", "registrations") | bronze_asset("reference", "admin_divisions")),
+    schedule=all_bronze_assets(),
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,  # one build at a time: dbt holds the build database's lock

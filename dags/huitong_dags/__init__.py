@@ -30,6 +30,14 @@ DEFAULT_ARGS = {
 }
 
 
+# Every source entity that lands in bronze, with the window size its history is loaded in. A new source adds
+# one line here (and its own DAG file); history_load and the transform's schedule follow from this table.
+SOURCES: dict[str, str] = {
+    "reference.admin_divisions": "month",
+    "hotel.registrations": "month",
+}
+
+
 def every(cron: str) -> CronDataIntervalTimetable:
     """A cron schedule whose runs cover the interval since the previous tick (Airflow 3's plain cron strings
     give runs a point in time instead: data_interval_start == data_interval_end)."""
@@ -39,6 +47,15 @@ def every(cron: str) -> CronDataIntervalTimetable:
 def bronze_asset(source: str, entity: str) -> Asset:
     """The bronze Iceberg table a source DAG updates; the transform DAG is scheduled on these."""
     return Asset(name=f"bronze.{source}__{entity}", uri=f"iceberg://huitong/bronze/{source}__{entity}")
+
+
+def all_bronze_assets():
+    """Any bronze table changing (the transform DAG's schedule)."""
+    assets = [bronze_asset(*name.split(".")) for name in SOURCES]
+    schedule = assets[0]
+    for asset in assets[1:]:
+        schedule = schedule | asset
+    return schedule
 
 
 SERVING_ASSET = Asset(name="serving.current", uri="file://huitong/serving/current.duckdb")

@@ -65,7 +65,7 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
 
     cfg = cfg or settings()
     batch = load_batch(batch_id, cfg)
-    source = get_source(batch.source)
+    source = get_source(batch.source, batch.entity)
     key = cfg.hmac_key() if source.pseudonymised else b""  # fails on a missing key before any data is touched
     now = datetime.now(UTC)
     start, end = batch.window_start.astimezone(UTC), batch.window_end.astimezone(UTC)
