@@ -13,8 +13,7 @@ import pytest
 from huitong.serving.superset_assets import PLACEHOLDER
 from huitong.serving.superset_sample import publish_build, write_hotel_stays_build
 from huitong.serving.superset_server import ASSETS, SupersetClient, SupersetServer
-
-from .conftest import Serving
+from tests.conftest import Serving
 
 pytestmark = pytest.mark.slow
 
