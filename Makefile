@@ -36,7 +36,7 @@ export SUPERSET_HOME := $(HUITONG_HOME)/superset
 export SUPERSET_CONFIG_PATH := $(CURDIR)/superset/superset_config.py
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install demo test test-fast stop clean lint bench superset-export dbt-parse status
+.PHONY: help install demo test test-fast stop clean lint bench superset-start superset-stop superset-export dbt-parse status
 
 help: ## List the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -85,6 +85,12 @@ lint: install ## ruff over the code
 
 bench: install ## Run the benchmarks in bench/ (results + plots in bench/results)
 	$(CORE)/python bench/run_all.py
+
+superset-start: install ## Bootstrap (first time ~1-3 min) and serve Superset on 127.0.0.1:$(SUPERSET_PORT)
+	@superset/bin/init && superset/bin/start
+
+superset-stop: ## Stop Superset (its process group)
+	@superset/bin/stop
 
 superset-export: install ## Export the dashboards from the running Superset back into superset/assets (round trip)
 	@superset/bin/export
