@@ -39,17 +39,26 @@ wait_http() {  # url, seconds, name
   echo "!! $3 did not answer on $1 within $2 s; see $RUN/$3.log" >&2; return 1
 }
 
+alive() {  # a health answer could come from someone else's server on the port: make sure ours is the one running
+  if ! kill -0 "-$(cat "$RUN/$1.pid")" 2>/dev/null; then
+    echo "!! $1 exited right after starting (port taken by another process?). Last lines of $RUN/$1.log:" >&2
+    tail -5 "$RUN/$1.log" >&2; exit 1
+  fi
+}
+
 case "${1:-}" in
   start-sources)
     start hotel_api "$CORE/huitong" source serve hotel
-    wait_http "${HUITONG_HOTEL_API_URL:-http://127.0.0.1:8701}/health" 60 hotel_api ;;
+    wait_http "${HUITONG_HOTEL_API_URL:-http://127.0.0.1:8701}/health" 60 hotel_api
+    alive hotel_api ;;
   start-airflow)
     "$AF/airflow" db migrate >"$RUN/airflow-migrate.log" 2>&1 || { tail -20 "$RUN/airflow-migrate.log"; exit 1; }
     start airflow-api "$AF/airflow" api-server --host 127.0.0.1 --port "$AIRFLOW__API__PORT"
     start airflow-scheduler "$AF/airflow" scheduler --skip-serve-logs
     start airflow-dag-processor "$AF/airflow" dag-processor
     start airflow-triggerer "$AF/airflow" triggerer --skip-serve-logs
-    wait_http "http://127.0.0.1:$AIRFLOW__API__PORT/api/v2/monitor/health" 120 airflow-api ;;
+    wait_http "http://127.0.0.1:$AIRFLOW__API__PORT/api/v2/monitor/health" 120 airflow-api
+    for name in airflow-api airflow-scheduler airflow-dag-processor airflow-triggerer; do alive "$name"; done ;;
   stop-all)
     for name in airflow-triggerer airflow-dag-processor airflow-scheduler airflow-api hotel_api; do stop "$name"; done
     [ -x "$HUITONG_PROJECT_ROOT/superset/bin/stop" ] && "$HUITONG_PROJECT_ROOT/superset/bin/stop" || true ;;

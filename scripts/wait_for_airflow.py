@@ -23,11 +23,14 @@ def runs(dag: str) -> list[dict]:
     )
     if out.returncode != 0:
         return []
-    text = out.stdout[out.stdout.find("[") :]
-    try:
-        return json.loads(text) if text else []
-    except json.JSONDecodeError:
-        return []
+    # Airflow prints warnings on stdout too: the JSON is the last line that parses as a list.
+    for line in reversed(out.stdout.splitlines()):
+        if line.startswith("["):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                continue
+    return []
 
 
 def main() -> int:

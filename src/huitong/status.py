@@ -33,7 +33,7 @@ def source_status(cfg: Settings | None = None) -> list[dict]:
 
 def render_status(cfg: Settings | None = None) -> None:
     rows = source_status(cfg)
-    console = Console()
+    console = Console(width=None if Console().is_terminal else 140)  # logs and pipes get the full table
     if not rows:
         console.print(
             "No batches yet. Run a source DAG, or `huitong ingest run SOURCE --start ... --end ...`."
