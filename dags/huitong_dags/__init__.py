@@ -35,6 +35,11 @@ DEFAULT_ARGS = {
 SOURCES: dict[str, str] = {
     "reference.admin_divisions": "month",
     "hotel.registrations": "month",
+    "camera.devices": "month",
+    "camera.status_events": "month",
+    "public_safety.incidents": "month",
+    "public_safety.disputes": "month",
+    "public_safety.survey_responses": "month",
 }
 
 

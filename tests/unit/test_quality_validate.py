@@ -167,7 +167,7 @@ def test_volume_and_staleness_raise_with_actionable_messages():
     message = str(caught.value)
     assert "has 3 rows, outside the expected 100..500" in message
     assert "newest updated_at is 2026-05-01T08:00:00+08:00, 28.0 h before" in message
-    assert "allowed 6 h" in message
+    assert "allowed 12 h" in message
 
 
 def test_schema_drift_is_a_batch_failure_and_rows_lacking_a_required_field_are_quarantined():

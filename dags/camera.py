@@ -1,0 +1,40 @@
+"""Camera registries (天网 / 雪亮 / 慧眼): daily, from the platforms' drop folder into bronze.camera__*.
+
+Each night every GB/T 28181 platform drops its Catalog snapshot (XML) and the day's online/offline events (JSON
+Lines). One land -> load pair per entity; a missing status file fails the land task, which retries with backoff
+until the platform delivers (the events are changes and must not be skipped).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
+
+with DAG(
+    dag_id="camera",
+    description="天网/雪亮/慧眼 camera catalogues and status events: drop folder -> landing -> GX -> bronze Iceberg",
+    schedule=every("@daily"),
+    start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
+    catchup=False,
+    max_active_runs=4,
+    default_args=DEFAULT_ARGS,
+    tags=["source", "camera"],
+    doc_md=__doc__,
+) as dag:
+    for entity in ("devices", "status_events"):
+        land = BashOperator(
+            task_id=f"land_{entity}",
+            doc_md="Collect the interval's files from every platform and land them unchanged; XCom: batch id.",
+            bash_command=huitong(f"ingest land camera.{entity}", WINDOW),
+            do_xcom_push=True,
+        )
+        load = BashOperator(
+            task_id=f"load_{entity}",
+            doc_md="Parse (bad XML quarantined whole), validate with GX, replace the window in bronze; reconcile.",
+            bash_command=huitong("ingest load", f"'{{{{ ti.xcom_pull(task_ids=\"land_{entity}\") }}}}'"),
+            outlets=[bronze_asset("camera", entity)],
+        )
+        land >> load

@@ -1,0 +1,98 @@
+"""Public-safety records: the police records system's nightly exports of incidents, disputes and survey answers.
+
+Every night the records system (警综平台) exports the day's changes of each table as one CSV file:
+
+    <drop>/<entity>/<YYYY-MM-DD>.csv      entity: incidents | disputes | survey_responses
+
+A row is the record's state at the end of that day, so an incident reported on Monday and cleared on Thursday is in
+both days' exports. Every row carries ``export_date`` (from the file name), its watermark: re-loading a day replaces
+that day. No person-level data is exported (no victims, suspects or respondents): the figures need events only.
+``<drop>`` is ``$HUITONG_HOME/sources/public_safety/drop`` (``huitong.simulate.export_public_safety`` writes it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from huitong.config import Settings
+from huitong.lake.landing import RawPart
+from huitong.sources.base import ParsedPart, parse_timestamp
+from huitong.sources.camera import day_of_part, days_in_window, decode_text, drop_dir
+
+COLUMNS = {
+    "incidents": (
+        "incident_id", "category", "two_robberies_one_theft", "case_type", "occurred_at", "reported_at",
+        "district_code", "police_station_code", "cleared", "cleared_at", "updated_at",
+    ),
+    "disputes": (
+        "dispute_id", "dispute_type", "found_at", "district_code", "police_station_code", "resolved",
+        "resolved_at", "updated_at",
+    ),
+    "survey_responses": (
+        "response_id", "survey_wave", "survey_date", "district_code", "police_station_code", "answer", "updated_at",
+    ),
+}  # fmt: skip
+
+
+def parse_export(part_name: str, data: bytes) -> ParsedPart:
+    """A header line, then one record per line. A row with more cells than the header is quarantined alone;
+    a file that is neither UTF-8 nor GB18030 is quarantined whole."""
+    parsed = ParsedPart()
+    export_day = day_of_part(part_name)
+    try:
+        if export_day is None:
+            raise ValueError("the file name carries no export day (YYYY-MM-DD)")
+        text = decode_text(data)
+    except ValueError as exc:
+        parsed.errors.append((0, data.decode("utf-8", "replace"), f"{part_name}: {exc}"))
+        return parsed
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    for offset, cells in enumerate(reader):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            raw = ",".join(cells)
+            parsed.errors.append((offset, raw, f"{part_name} row {offset + 1}: {len(cells)} cells, header has {len(header)}"))  # fmt: skip
+            continue
+        row = {name: (value if value != "" else None) for name, value in zip(header, cells, strict=False)}
+        parsed.records.append({**dict.fromkeys(header), **row, "export_date": export_day})
+    return parsed
+
+
+@dataclass
+class NightlyExportSource:
+    entity: str
+    columns: tuple[str, ...]
+    name: str = "public_safety"
+    pseudonymised: tuple[tuple[str, str], ...] = ()
+    snapshot: bool = False
+
+    def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
+        folder = drop_dir(cfg, self.name) / self.entity
+        days = days_in_window(start, end, cfg.timezone)
+        missing = [f"{d}.csv" for d in days if not (folder / f"{d}.csv").exists()]
+        if missing:
+            # The exports are the day's changes: a missing night would be lost, so nothing lands until it is there.
+            raise FileNotFoundError(
+                f"public-safety {self.entity} export missing in {folder}: {', '.join(missing[:10])}"
+                f"{' …' if len(missing) > 10 else ''}; the records system exports each day after midnight"
+            )
+        for day in days:
+            path = folder / f"{day}.csv"
+            yield RawPart(f"{self.entity}-{day}.csv", path.read_bytes(), str(path.relative_to(folder.parent)))
+
+    def parse(self, part_name: str, data: bytes) -> ParsedPart:
+        return parse_export(part_name, data)
+
+    def watermark(self, record: dict[str, str | None]) -> datetime | None:
+        return parse_timestamp(record.get("export_date"))
+
+
+SOURCES = {
+    entity: NightlyExportSource(entity, columns + ("export_date",)) for entity, columns in COLUMNS.items()
+}
