@@ -72,10 +72,14 @@ def simulate(
     ] = None,
     start: Annotated[str, typer.Option(help="First day of history (ISO). Default: 1 Jan last year.")] = None,
     profile: Annotated[str, typer.Option(help="Calibration profile of the city's figures.")] = "demo",
+    deliveries: Annotated[
+        bool, typer.Option(help="Also write the files systems drop (exports, catalogues).")
+    ] = True,
 ) -> None:
     """Build the synthetic city and fill every simulated source system (plus the hidden ground truth)."""
     from huitong.config import settings
     from huitong.simulate import simulate as run_simulation
+    from huitong.simulate.deliveries import write_deliveries
 
     cfg = settings()
     as_of_date = date.fromisoformat(as_of) if as_of else date.today()
@@ -88,6 +92,8 @@ def simulate(
         as_of=as_of_date,
         profile=profile,
     )
+    if deliveries:
+        write_deliveries(cfg, start=start_date, as_of=as_of_date)
     typer.echo(summary)
 
 

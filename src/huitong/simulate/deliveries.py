@@ -1,0 +1,32 @@
+"""What the simulated systems deliver as files (drop folders), as opposed to what they serve (the hotel API).
+
+`huitong simulate` writes the stores first, then these deliveries for the whole history, so `history_load` and the
+daily DAGs find every file a real system would have dropped. Camera catalogues are full snapshots (~1.5 MB a day at
+any scale): only the most recent days are delivered; status events and police exports cover the whole history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from huitong.config import Settings
+from huitong.simulate.export_camera import export_camera
+from huitong.simulate.export_public_safety import export_public_safety
+
+CATALOG_DAYS = 7
+
+
+def write_deliveries(cfg: Settings, *, start: date, as_of: date, log=print) -> dict[str, dict[str, int]]:
+    written = {}
+    # Police exports cover last year too: the year-on-year figures compare against it.
+    written["public_safety"] = export_public_safety(
+        cfg, start=min(start, date(as_of.year - 1, 1, 1)), end=as_of
+    )
+    log(f"deliveries: public_safety exports {written['public_safety']}")
+    events = export_camera(cfg, start=start, end=as_of, catalogs=False)
+    catalogs = export_camera(
+        cfg, start=max(start, as_of - timedelta(days=CATALOG_DAYS)), end=as_of, events=False
+    )
+    written["camera"] = {"status": events["status"], "catalog": catalogs["catalog"]}
+    log(f"deliveries: camera files {written['camera']}")
+    return written
