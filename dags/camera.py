@@ -8,10 +8,9 @@ until the platform delivers (the events are changes and must not be skipped).
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
 
 with DAG(
     dag_id="camera",
@@ -25,16 +24,4 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     for entity in ("devices", "status_events"):
-        land = BashOperator(
-            task_id=f"land_{entity}",
-            doc_md="Collect the interval's files from every platform and land them unchanged; XCom: batch id.",
-            bash_command=huitong(f"ingest land camera.{entity}", WINDOW),
-            do_xcom_push=True,
-        )
-        load = BashOperator(
-            task_id=f"load_{entity}",
-            doc_md="Parse (bad XML quarantined whole), validate with GX, replace the window in bronze; reconcile.",
-            bash_command=huitong("ingest load", f"'{{{{ ti.xcom_pull(task_ids=\"land_{entity}\") }}}}'"),
-            outlets=[bronze_asset("camera", entity)],
-        )
-        land >> load
+        land_and_load("camera", entity, suffix=f"_{entity}")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
 
 with DAG(
     dag_id="hotel",
@@ -19,16 +18,4 @@ with DAG(
     tags=["source", "hotel"],
     doc_md=__doc__,
 ) as dag:
-    land = BashOperator(
-        task_id="land",
-        doc_md="Extract the data interval from the API (paged, rate-limited) and land it unchanged; XCom: batch id.",
-        bash_command=huitong("ingest land hotel", WINDOW),
-        do_xcom_push=True,
-    )
-    load = BashOperator(
-        task_id="load",
-        doc_md="Validate the landed batch with GX; replace the window in bronze and quarantine; reconcile in the ledger.",
-        bash_command=huitong("ingest load", "'{{ ti.xcom_pull(task_ids=\"land\") }}'"),
-        outlets=[bronze_asset("hotel", "registrations")],
-    )
-    land >> load
+    land_and_load("hotel", "registrations")

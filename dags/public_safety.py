@@ -8,10 +8,9 @@ land task, which retries with backoff until the file arrives.
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
 
 with DAG(
     dag_id="public_safety",
@@ -25,16 +24,4 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     for entity in ("incidents", "disputes", "survey_responses"):
-        land = BashOperator(
-            task_id=f"land_{entity}",
-            doc_md="Pick up the interval's export file(s) and land them unchanged; XCom: batch id.",
-            bash_command=huitong(f"ingest land public_safety.{entity}", WINDOW),
-            do_xcom_push=True,
-        )
-        load = BashOperator(
-            task_id=f"load_{entity}",
-            doc_md="Validate the landed batch with GX; replace the export days in bronze and quarantine; reconcile.",
-            bash_command=huitong("ingest load", f"'{{{{ ti.xcom_pull(task_ids=\"land_{entity}\") }}}}'"),
-            outlets=[bronze_asset("public_safety", entity)],
-        )
-        land >> load
+        land_and_load("public_safety", entity, suffix=f"_{entity}")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
 
 with DAG(
     dag_id="reference",
@@ -18,12 +17,5 @@ with DAG(
     tags=["source", "reference"],
     doc_md=__doc__,
 ) as dag:
-    land = BashOperator(
-        task_id="land", bash_command=huitong("ingest land reference", WINDOW), do_xcom_push=True
-    )
-    load = BashOperator(
-        task_id="load",
-        bash_command=huitong("ingest load", "'{{ ti.xcom_pull(task_ids=\"land\") }}'"),
-        outlets=[bronze_asset("reference", "admin_divisions")],
-    )
-    land >> load
+    for entity in ("admin_divisions", "key_businesses"):
+        land_and_load("reference", entity, suffix=f"_{entity}")

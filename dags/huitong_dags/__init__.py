@@ -34,6 +34,7 @@ DEFAULT_ARGS = {
 # one line here (and its own DAG file); history_load and the transform's schedule follow from this table.
 SOURCES: dict[str, str] = {
     "reference.admin_divisions": "month",
+    "reference.key_businesses": "month",
     "hotel.registrations": "month",
     "camera.devices": "month",
     "camera.status_events": "month",
@@ -72,3 +73,24 @@ def huitong(*args: str) -> str:
 
 
 WINDOW = "--start '{{ data_interval_start.isoformat() }}' --end '{{ data_interval_end.isoformat() }}'"
+
+
+def land_and_load(source: str, entity: str, suffix: str = ""):
+    """The two tasks every source runs for its data interval (call inside a DAG context):
+    land (extract the interval, write it unchanged; XCom: the batch id), then load (GX, bronze, quarantine, ledger)."""
+    from airflow.providers.standard.operators.bash import BashOperator
+
+    land = BashOperator(
+        task_id=f"land{suffix}",
+        doc_md="Extract exactly the data interval and land it unchanged as an immutable batch; XCom: batch id.",
+        bash_command=huitong(f"ingest land {source}.{entity}", WINDOW),
+        do_xcom_push=True,
+    )
+    load = BashOperator(
+        task_id=f"load{suffix}",
+        doc_md="Validate with GX; replace the interval in bronze and quarantine in single commits; reconcile.",
+        bash_command=huitong("ingest load", f"'{{{{ ti.xcom_pull(task_ids=\"land{suffix}\") }}}}'"),
+        outlets=[bronze_asset(source, entity)],
+    )
+    land >> load
+    return land, load

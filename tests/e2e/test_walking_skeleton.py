@@ -21,6 +21,7 @@ from huitong.lake.catalog import get_catalog
 from huitong.lake.ledger import read_ledger
 from huitong.serving.superset_sample import publish_build
 from huitong.simulate import simulate
+from huitong.simulate.deliveries import write_deliveries
 from huitong.simulate.hotel_api import running_server
 from tests.conftest import VENVS, Serving, airflow_env
 
@@ -51,6 +52,7 @@ def pipeline(tmp_path_factory, monkeypatch_module):
     monkeypatch_module.setenv("HUITONG_HOME", str(home))
     cfg = load_settings()
     simulate(cfg, seed=7, scale=0.2, start=date(2026, 2, 1), as_of=date(2026, 3, 1), log=lambda _: None)
+    write_deliveries(cfg, start=date(2026, 2, 1), as_of=date(2026, 3, 1), log=lambda _: None)
     store = cfg.sources_dir / "hotel" / "registrations.parquet"
     # 5% injected server errors: the extract must retry through them and still get every record exactly once.
     with running_server(store_path=store, port=0, error_rate=0.05, rate_per_s=0) as url:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
 from huitong.config import Settings
 from huitong.simulate.export_camera import export_camera
 from huitong.simulate.export_public_safety import export_public_safety
@@ -17,7 +20,7 @@ CATALOG_DAYS = 7
 
 
 def write_deliveries(cfg: Settings, *, start: date, as_of: date, log=print) -> dict[str, dict[str, int]]:
-    written = {}
+    written = {"reference": {"key_businesses": _registry_csv(cfg)}}
     # Police exports cover last year too: the year-on-year figures compare against it.
     written["public_safety"] = export_public_safety(
         cfg, start=min(start, date(as_of.year - 1, 1, 1)), end=as_of
@@ -30,3 +33,10 @@ def write_deliveries(cfg: Settings, *, start: date, as_of: date, log=print) -> d
     written["camera"] = {"status": events["status"], "catalog": catalogs["catalog"]}
     log(f"deliveries: camera files {written['camera']}")
     return written
+
+
+def _registry_csv(cfg: Settings) -> int:
+    """The key-industry registry as the public-security bureau publishes it: a CSV file."""
+    table = pq.read_table(cfg.sources_dir / "reference" / "key_businesses.parquet")
+    pacsv.write_csv(table, cfg.sources_dir / "reference" / "key_businesses.csv")
+    return table.num_rows

@@ -1,7 +1,11 @@
-"""Reference data: the administrative divisions (GB/T 2260 codes and the town/village extension).
+"""Reference registries, each delivered as a whole CSV snapshot into the reference drop folder:
 
-The civil-affairs registry publishes it as a CSV file; the whole file is one snapshot, so its watermark is the
-extraction window's start and each load replaces the previous snapshot.
+- admin_divisions: the civil-affairs division list (GB/T 2260 codes and the town/village extension);
+- key_businesses: the public-security registry of key-industry businesses (hotels, logistics outlets, second-hand
+  shops, scrap stations, rental agencies) that must report records, the denominator of collection coverage.
+
+A snapshot has no per-record watermark: the loader stamps every row with the window start, each load replaces that
+window, and staging reads the newest snapshot.
 """
 
 from __future__ import annotations
@@ -18,20 +22,22 @@ from huitong.sources.base import ParsedPart
 
 
 @dataclass
-class DivisionRegistrySource:
+class RegistrySnapshotSource:
+    entity: str
+    columns: tuple[str, ...]
     name: str = "reference"
-    entity: str = "admin_divisions"
-    columns: tuple[str, ...] = ("division_code", "name", "level", "parent_code")
     pseudonymised: tuple[tuple[str, str], ...] = ()
-    snapshot: bool = True  # each delivery is a whole snapshot, stamped with the window start
+    snapshot: bool = True
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.entity}.csv"
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
-        path = cfg.sources_dir / "reference" / "admin_divisions.csv"
+        path = cfg.sources_dir / "reference" / self.file_name
         if not path.exists():
-            raise FileNotFoundError(
-                f"{path} is missing: run `huitong simulate` (or deliver the registry file)"
-            )
-        yield RawPart(name="admin_divisions.csv", data=path.read_bytes(), origin=str(path.name))
+            raise FileNotFoundError(f"{path} is missing: run `huitong simulate` (or deliver the registry file)")
+        yield RawPart(name=self.file_name, data=path.read_bytes(), origin=path.name)
 
     def parse(self, part_name: str, data: bytes) -> ParsedPart:
         parsed = ParsedPart()
@@ -42,15 +48,19 @@ class DivisionRegistrySource:
             return parsed
         for offset, row in enumerate(csv.DictReader(io.StringIO(text))):
             if None in row:  # more cells than headers
-                parsed.errors.append(
-                    (offset, ",".join(map(str, row.values())), "row has more cells than the header")
-                )
+                parsed.errors.append((offset, ",".join(map(str, row.values())), "row has more cells than the header"))
                 continue
             parsed.records.append({k: (v if v != "" else None) for k, v in row.items()})
         return parsed
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return None  # a snapshot: the loader stamps every row with the window start
+        return None
 
 
-SOURCE = DivisionRegistrySource()
+SOURCES = {
+    "admin_divisions": RegistrySnapshotSource("admin_divisions", ("division_code", "name", "level", "parent_code")),
+    "key_businesses": RegistrySnapshotSource(
+        "key_businesses",
+        ("business_code", "name", "industry", "uscc", "district_code", "police_station_code", "address"),
+    ),
+}
