@@ -4,6 +4,7 @@ stdout, which Airflow's BashOperator pushes to XCom."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +31,10 @@ source_app = typer.Typer(
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(lake_app, name="lake")
 app.add_typer(source_app, name="source")
+er_app = typer.Typer(
+    help="Entity resolution: train, evaluate against ground truth, link any table.", no_args_is_help=True
+)
+app.add_typer(er_app, name="er")
 
 log = logging.getLogger("huitong")
 
@@ -202,6 +207,54 @@ def status() -> None:
     from huitong.status import render_status
 
     render_status()
+
+
+Entity = Annotated[str, typer.Option("--entity", help="The entity type: person.")]
+
+
+@er_app.command("train")
+def er_train(
+    entity: Entity = "person",
+    random_pairs: Annotated[int, typer.Option(help="Random pairs for the u probabilities.")] = 100_000,
+) -> None:
+    """Estimate the Fellegi-Sunter m/u parameters by EM from the last build; dbt reads them next build."""
+    from huitong.er.training import describe, train
+
+    typer.echo(describe(train(entity=entity, random_pairs=random_pairs)))
+
+
+@er_app.command("evaluate")
+def er_evaluate(
+    output: Annotated[str, typer.Option(help="Also write the report as JSON here.")] = None,
+) -> None:
+    """Score the last build's entities against the simulator's hidden ground truth (pairwise and B-cubed)."""
+    from pathlib import Path
+
+    from huitong.er.evaluate import evaluate, format_report
+
+    typer.echo(format_report(evaluate(output=Path(output) if output else None)))
+
+
+@er_app.command("link")
+def er_link(
+    entity: Entity = "person",
+    input: Annotated[
+        str,
+        typer.Option(
+            "--input",
+            help="Parquet with record_id, source, full_name, id_number, "
+            "phone, birth_date, gender, address (any may be null).",
+        ),
+    ] = ...,  # fmt: skip
+    output: Annotated[str, typer.Option("--output", help="Parquet to write: record_id -> entity_id.")] = ...,
+    train: Annotated[bool, typer.Option(help="Estimate parameters on this input first (EM).")] = True,
+) -> None:
+    """Resolve any table of person records with the same models the pipeline runs (see docs/er.md)."""
+    from pathlib import Path
+
+    from huitong.er.link import link
+
+    typer.echo(json.dumps(link(Path(input), Path(output), entity=entity, train=train), default=str, indent=1))
 
 
 def main() -> None:

@@ -1,0 +1,89 @@
+{#- Every person record of every source in one documented column set, standardised for matching.
+
+    Adding a source is one CTE in `documented` below giving exactly these columns (any may be NULL):
+      source, record_id, full_name, id_number, phone, birth_date (text), gender (text), address  -- matched on
+      seen_at (timestamp, UTC), jurisdiction_code (6-digit district), id_token, phone_token      -- carried along
+    then one more `union all`. With var er_person_input=true the model reads the same columns from the
+    er_link.person_records source instead (`huitong er link`). -#}
+with
+{%- if var('er_person_input', false) %}
+documented as (
+    select
+        cast(source as varchar) as source, cast(record_id as varchar) as record_id,
+        cast(full_name as varchar) as full_name, cast(id_number as varchar) as id_number,
+        cast(phone as varchar) as phone, cast(birth_date as varchar) as birth_date,
+        cast(gender as varchar) as gender, cast(address as varchar) as address,
+        cast(null as timestamp) as seen_at, cast(null as varchar) as jurisdiction_code,
+        cast(null as varchar) as id_token, cast(null as varchar) as phone_token
+    from {{ source('er_link', 'person_records') }}
+),
+{%- else %}
+hotel_guests as (
+    select
+        'hotel' as source, registration_id as record_id, guest_name as full_name, id_number, phone,
+        birth_date_text as birth_date, gender, address,
+        -- a broken check-in time falls back to when the hotel sent the record, so ordering never sees NULL
+        {{ to_utc('coalesce(checkin_at, source_updated_at)') }} as seen_at, district_code as jurisdiction_code,
+        guest_id_token as id_token, guest_phone_token as phone_token
+    from {{ ref('stg_hotel__registrations') }}
+),
+
+documented as (
+    select * from hotel_guests
+),
+{%- endif %}
+
+cleaned as (
+    select
+        d.source || ':' || d.record_id as record_key,
+        d.source, d.record_id, d.seen_at, d.jurisdiction_code, d.id_token, d.phone_token,
+        d.full_name,
+        {{ er_name_std('d.full_name') }} as std_full_name,
+        {{ er_resident_id18('d.id_number') }} as id18,
+        {{ er_resident_id_upgraded('d.id_number') }} as id_upgraded,
+        nullif(upper({{ er_regexp_replace(er_clean_basic('d.id_number'), er_pattern__id_junk(), "''") }}), '') as id_other,
+        {{ er_phone('d.phone') }} as std_phone,
+        {{ er_date('d.birth_date') }} as birth_date_stated,
+        {{ er_gender('d.gender') }} as gender_stated,
+        {{ er_address_std('d.address') }} as std_address
+    from documented as d
+    cross join {{ er_char_lookup() }} as er_lkp
+),
+
+-- The pinyin keys are the costliest expressions: computed once per distinct name, then joined back.
+name_keys as (
+    select
+        n.std_full_name,
+        {{ er_pinyin_key_ordered('n.std_full_name') }} as name_pinyin,
+        {{ er_pinyin_key_sorted('n.std_full_name') }} as name_pinyin_sorted
+    from (select distinct std_full_name from cleaned where std_full_name is not null) as n
+    cross join {{ er_char_lookup() }} as er_lkp
+),
+
+ids as (
+    select
+        c.*,
+        {{ er_resident_id_valid('c.id18') }} as id_valid,
+        {{ er_resident_id_birth_date('c.id18') }} as id_birth_date,
+        {{ er_resident_id_gender('c.id18') }} as id_gender
+    from cleaned as c
+)
+
+select
+    i.record_key, i.source, i.record_id, i.seen_at, i.jurisdiction_code, i.id_token, i.phone_token,
+    i.full_name, i.std_full_name, k.name_pinyin, k.name_pinyin_sorted,
+    -- One comparable identity number: the 18-character resident ID when the text is one, else the cleaned text
+    -- (passports, permits, mistyped IDs of other lengths).
+    coalesce(i.id18, i.id_other) as std_id_number,
+    i.id_valid as resident_id_valid,
+    i.id_upgraded as resident_id_upgraded,
+    i.std_phone,
+    substr(i.std_phone, 1, 7) as phone_prefix,
+    -- Stated values first; a valid resident ID fills the gaps.
+    coalesce(i.birth_date_stated, case when i.id_valid then i.id_birth_date end) as birth_date,
+    coalesce(i.gender_stated, case when i.id_valid then i.id_gender end) as gender,
+    i.std_address,
+    -- Share of records with this name, for the term-frequency adjustment of name matches.
+    cast(count(*) over (partition by i.std_full_name) as double) / count(*) over () as name_frequency
+from ids as i
+left join name_keys as k on k.std_full_name = i.std_full_name

@@ -1,0 +1,49 @@
+{#- Candidate pairs: two records are compared only when a blocking rule puts them together.
+
+    Each rule is a key; records sharing a key form a block. Blocks are not fully paired: within a block, ordered by
+    record_key, each record is paired with the next `er_block_window` records (a sorted neighbourhood). A block of n
+    records gives at most n * window pairs, so a common name or a shared switchboard phone cannot explode the pair
+    count, and a frequent guest's hundreds of stays still form one connected chain. Rules overlap on purpose:
+    a pair missed by one (typo in the ID, missing phone) is caught by another. -#}
+{%- set window = var('er_block_window', 20) -%}
+{%- set rules = [
+    ('id_number', ['std_id_number']),
+    ('phone', ['std_phone']),
+    ('pinyin_birth_year', ['name_pinyin', 'cast(year(birth_date) as varchar)']),
+    ('pinyin_sorted_birth_year', ['name_pinyin_sorted', 'cast(year(birth_date) as varchar)']),
+    ('name_phone_prefix', ['std_full_name', 'phone_prefix']),
+    ('name_address', ['std_full_name', 'std_address']),
+] -%}
+with records as (
+    select * from {{ ref('int_person_records') }}
+),
+{% for name, parts in rules %}
+block_{{ name }} as (
+    select
+        record_key,
+        {{ parts | join(" || '|' || ") }} as block_key,
+        row_number() over (partition by {{ parts | join(', ') }} order by record_key) as block_rank
+    from records
+    where {% for p in parts %}{{ p }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+),
+
+pairs_{{ name }} as (
+    select a.record_key as record_key_l, b.record_key as record_key_r, '{{ name }}' as blocking_rule
+    from block_{{ name }} as a
+    inner join block_{{ name }} as b
+        on a.block_key = b.block_key and b.block_rank > a.block_rank and b.block_rank <= a.block_rank + {{ window }}
+),
+{% endfor %}
+all_pairs as (
+{%- for name, parts in rules %}
+    select * from pairs_{{ name }}{{ ' union all' if not loop.last }}
+{%- endfor %}
+)
+
+select
+    record_key_l,
+    record_key_r,
+    min(blocking_rule) as blocking_rule,
+    count(*) as blocking_rule_count
+from all_pairs
+group by record_key_l, record_key_r

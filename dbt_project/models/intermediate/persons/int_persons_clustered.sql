@@ -1,0 +1,95 @@
+{#- Record -> entity. Clustering that one bad link cannot chain:
+
+    1. A valid 18-character resident ID (check character and birth date right) anchors an entity: records with the
+       same valid ID are one person, records with different valid IDs never are (those edges are dropped).
+    2. A record without a valid ID (missing, mistyped, passport, permit) joins the ONE anchored entity it links to
+       most strongly (highest match_weight above the threshold), never two: it cannot bridge two ID holders.
+    3. Records linked to no anchored entity form components among themselves by label propagation (each record
+       takes the smallest record_key among its neighbours, `er_label_iterations` rounds unrolled, portable SQL;
+       the singular test person_components_converged fails if that was not enough).
+
+    The entity id is the hash of the cluster's first-seen record (seen_at, then record_key): a new record joining
+    an entity keeps the entity's id; merges and splits are found by comparing id maps (docs/er.md). -#}
+{%- set iterations = var('er_label_iterations', 6) -%}
+with records as (
+    select record_key, source, record_id, seen_at, std_id_number, resident_id_valid
+    from {{ ref('int_person_records') }}
+),
+
+links as (
+    select record_key_l, record_key_r, match_weight
+    from {{ ref('int_persons_scored') }}
+    where match_probability >= {{ var('er_person_threshold', 0.99) }} and not coalesce(resident_id_conflict, false)
+),
+
+edges as (
+    select record_key_l as a, record_key_r as b, match_weight from links
+    union all
+    select record_key_r as a, record_key_l as b, match_weight from links
+),
+
+anchored as (
+    select record_key, 'id|' || std_id_number as cluster_key from records where resident_id_valid
+),
+
+attached as (
+    select record_key, cluster_key, match_weight from (
+        select
+            e.a as record_key, an.cluster_key, e.match_weight,
+            row_number() over (partition by e.a order by e.match_weight desc, an.cluster_key) as pick
+        from edges as e
+        inner join anchored as an on an.record_key = e.b
+        where e.a not in (select record_key from anchored)
+    ) as ranked
+    where pick = 1
+),
+
+loose as (
+    select r.record_key from records as r
+    where r.record_key not in (select record_key from anchored)
+      and r.record_key not in (select record_key from attached)
+),
+
+loose_edges as (
+    select e.a, e.b from edges as e
+    inner join loose as la on la.record_key = e.a
+    inner join loose as lb on lb.record_key = e.b
+),
+
+label_0 as (
+    select record_key, record_key as label from loose
+),
+{% for i in range(1, iterations + 1) %}
+label_{{ i }} as (
+    select l.record_key, least(l.label, coalesce(min(n.label), l.label)) as label
+    from label_{{ i - 1 }} as l
+    left join loose_edges as e on e.a = l.record_key
+    left join label_{{ i - 1 }} as n on n.record_key = e.b
+    group by l.record_key, l.label
+),
+{% endfor %}
+assigned as (
+    select record_key, cluster_key, 'resident_id' as link_kind from anchored
+    union all
+    select record_key, cluster_key, 'attached' as link_kind from attached
+    union all
+    select record_key, 'rec|' || label as cluster_key,
+        case when label = record_key then 'root' else 'linked' end as link_kind
+    from label_{{ iterations }}
+),
+
+clustered as (
+    select
+        r.record_key, r.source, r.record_id, r.seen_at, a.cluster_key, a.link_kind,
+        first_value(r.record_key) over (
+            partition by a.cluster_key order by r.seen_at nulls last, r.record_key
+            rows between unbounded preceding and unbounded following) as first_record_key,
+        count(*) over (partition by a.cluster_key) as cluster_size
+    from records as r
+    inner join assigned as a on a.record_key = r.record_key
+)
+
+select
+    record_key, source, record_id, seen_at, link_kind, cluster_size, first_record_key,
+    'P' || substr({{ er_md5_hex("'person|' || first_record_key") }}, 1, 15) as entity_id
+from clustered

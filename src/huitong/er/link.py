@@ -1,0 +1,116 @@
+"""`huitong er link --entity person --input IN.parquet --output OUT.parquet`: the person model on any table.
+
+The input needs the documented columns (record_id, and any of source, full_name, id_number, phone, birth_date,
+gender, address; missing columns are NULL, names and IDs need not be Chinese). The run is the SAME dbt models the
+warehouse builds, not a re-implementation: a throwaway dbt project (the real macros, seeds and
+models/intermediate/persons, copied) builds into a throwaway DuckDB with var er_person_input=true, so
+int_person_records reads the input instead of the staging models. The parameters are trained on the input itself
+(EM, huitong.er.training) and the scoring models rebuilt with them; `train=False` keeps the committed defaults.
+The output has record_id, source, entity_id (and link_kind, cluster_size).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from huitong.er.reference_data import DBT_DIR
+from huitong.er.training import train_person, write_params_duckdb
+
+log = logging.getLogger(__name__)
+
+INPUT_COLUMNS = ("record_id", "source", "full_name", "id_number", "phone", "birth_date", "gender", "address")
+PROJECT_NAME = "huitong_er_link"
+
+
+def _write_project(root: Path, db_path: Path) -> None:
+    shutil.copytree(DBT_DIR / "macros", root / "macros")
+    for seeds in ("er", "er_params"):
+        shutil.copytree(DBT_DIR / "seeds" / seeds, root / "seeds" / seeds)
+    shutil.copytree(
+        DBT_DIR / "models" / "intermediate" / "persons", root / "models" / "intermediate" / "persons"
+    )
+    (root / "dbt_project.yml").write_text(
+        f"name: {PROJECT_NAME}\nversion: '1.0'\nconfig-version: 2\nprofile: {PROJECT_NAME}\n"
+        "vars:\n  er_person_input: true\n  city_timezone: Asia/Shanghai\n"
+        f"models:\n  {PROJECT_NAME}:\n    +materialized: table\n    intermediate:\n      +schema: intermediate\n"
+        f"seeds:\n  {PROJECT_NAME}:\n    +schema: reference\n    er:\n"
+        "      +column_types: {traditional: varchar, simplified: varchar, hanzi: varchar, pinyin: varchar,"
+        " surname: varchar}\n",
+        encoding="utf-8",
+    )
+    (root / "profiles.yml").write_text(
+        f"{PROJECT_NAME}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+        f"      path: '{db_path}'\n      schema: main\n      threads: 2\n",
+        encoding="utf-8",
+    )
+
+
+def _dbt(root: Path, *args: str) -> None:
+    dbt_bin = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt_bin), *args, "--project-dir", str(root), "--profiles-dir", str(root),
+           "--log-path", str(root / "logs"), "--target-path", str(root / "target")]  # fmt: skip
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False,
+                          env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt {args[0]} failed in the er link project:\n{done.stdout[-4000:]}")
+
+
+def _load_input(db_path: Path, input_path: Path) -> int:
+    with duckdb.connect(str(db_path)) as con:
+        present = {
+            r[0] for r in con.execute(f"describe select * from read_parquet('{input_path}')").fetchall()
+        }
+        if "record_id" not in present:
+            raise ValueError(
+                f"{input_path} has no record_id column (documented columns: {', '.join(INPUT_COLUMNS)})"
+            )
+        select = ", ".join(
+            f"cast({c} as varchar) as {c}" if c in present
+            else ("'input' as source" if c == "source" else f"cast(null as varchar) as {c}")
+            for c in INPUT_COLUMNS
+        )  # fmt: skip
+        con.execute("create schema if not exists er_input")
+        con.execute(
+            f"create or replace table er_input.person_records as select {select} from read_parquet('{input_path}')"
+        )
+        return con.execute("select count(*) from er_input.person_records").fetchone()[0]
+
+
+def link(input_path: Path, output_path: Path, entity: str = "person", train: bool = True,
+         work_dir: Path | None = None) -> dict:  # fmt: skip
+    """Resolve the records of `input_path` and write record_id -> entity_id to `output_path` (Parquet)."""
+    if entity != "person":
+        raise ValueError(f"er link supports entity 'person' only, not {entity!r}")
+    with tempfile.TemporaryDirectory(prefix="huitong-er-link-", dir=work_dir) as tmp:
+        root = Path(tmp)
+        db_path = root / "link.duckdb"
+        _write_project(root, db_path)
+        records = _load_input(db_path, Path(input_path).resolve())
+        _dbt(root, "seed")
+        _dbt(root, "run")
+        trained = None
+        if train and records >= 2:
+            trained = train_person(db_path, random_pairs=min(100_000, records * 20))
+            write_params_duckdb(trained, db_path)
+            _dbt(root, "run", "--select", "int_person_match_params+")
+        output_path = Path(output_path)
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(db_path)) as con:
+            con.execute(
+                "copy (select record_id, source, entity_id, link_kind, cluster_size"
+                " from intermediate.int_persons_clustered order by source, record_id)"
+                f" to '{output_path.resolve()}' (format parquet)"
+            )
+            entities = con.execute(
+                "select count(distinct entity_id) from intermediate.int_persons_clustered"
+            ).fetchone()[0]
+    log.info("er link: %d records -> %d entities", records, entities)
+    return {"records": records, "entities": entities, "trained": trained is not None}

@@ -1,0 +1,121 @@
+"""The person model's Python parts: comparison levels on tricky pairs, EM on a simulated sample with known
+parameters, the committed default parameters, and the evaluation metrics on a hand-checked example."""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections import Counter
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from huitong.er.evaluate import score
+from huitong.er.person_comparisons import LEVELS, compare
+from huitong.er.person_params import DEFAULT_PRIOR, DEFAULT_SEED, DEFAULTS, params_rows
+from huitong.er.standardise import name_pinyin_keys, standardise_name, standardise_resident_id
+from huitong.er.training import FIELDS, estimate_u, expectation_maximisation
+
+
+def record(name=None, id_number=None, phone=None, birth=None, gender=None, address=None) -> dict:
+    std = standardise_name(name)
+    keys = name_pinyin_keys(std)
+    rid = standardise_resident_id(id_number)
+    return {"std_full_name": std, "name_pinyin": keys.ordered, "name_pinyin_sorted": keys.sorted,
+            "std_id_number": rid.id18 or id_number, "std_phone": phone, "birth_date": birth, "gender": gender,
+            "std_address": address}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "field", "level"),
+    [
+        (record("張偉"), record("张伟"), "name", "exact"),  # traditional folds to simplified
+        (record("张伟"), record("Zhang Wei"), "name", "pinyin"),
+        (record("单雄信"), record("SHAN Xiongxin"), "name", "pinyin"),  # surname reading 单 shan
+        (record("张伟"), record("Wei Zhang"), "name", "pinyin"),  # given name first
+        (record("王晓明"), record("王小明"), "name", "pinyin"),  # homophone typo
+        (record("王晓明"), record("王晓敏"), "name", "fuzzy"),
+        (record("王晓明"), record("李建国"), "name", "different"),
+        (record(id_number="110105491231002"), record(id_number="11010519491231002X"), "id_number", "exact"),
+        (
+            record(id_number="11010519491231002X"),
+            record(id_number="11010519491213002X"),
+            "id_number",
+            "fuzzy",
+        ),
+        (
+            record(id_number="11010519491231002X"),
+            record(id_number="320102198001011234"),
+            "id_number",
+            "different",
+        ),
+        (record(phone="13800138000"), record(phone="13800138001"), "phone", "fuzzy"),
+        (record(birth=date(1985, 3, 2)), record(birth=date(1985, 3, 12)), "birth_date", "fuzzy"),
+        (record(birth=date(1985, 3, 2)), record(birth=date(1991, 7, 9)), "birth_date", "different"),
+        (record(name="张伟"), record(), "name", "null"),
+        (
+            record(address="杭州市西湖区文三路5号3栋2单元501室"),
+            record(address="西湖区文三路5号3栋2单元501室"),
+            "address",
+            "fuzzy",
+        ),
+    ],
+)
+def test_comparison_levels_on_tricky_pairs(left, right, field, level):
+    assert compare(left, right)[field] == level
+    assert compare(right, left)[field] == level  # symmetric
+
+
+def _simulate(m, u, prior, n, rng):
+    counts: Counter = Counter()
+    for _ in range(n):
+        table = m if rng.random() < prior else u
+        vector = []
+        for f in FIELDS:
+            levels = LEVELS[f]
+            vector.append(rng.choices(levels, weights=[table[(f, lv)] for lv in levels])[0])
+        counts[tuple(vector)] += 1
+    return counts
+
+
+def test_em_recovers_m_and_lambda_on_a_simulated_sample():
+    rng = random.Random(7)
+    true_m = {k: v[0] for k, v in DEFAULTS.items()}
+    # u of a candidate set: strangers that share a block agree more often than random pairs
+    true_u = {}
+    for f, levels in LEVELS.items():
+        weights = [0.15 if lv != "different" else 0.7 for lv in levels]
+        total = sum(weights)
+        true_u.update({(f, lv): w / total for lv, w in zip(levels, weights, strict=True)})
+    sample = _simulate(true_m, true_u, 0.3, 20_000, rng)
+    start_m = {k: 1.0 / len(LEVELS[k[0]]) for k in true_m}  # uninformative start
+    start_m.update({(f, LEVELS[f][0]): 0.6 for f in LEVELS})
+    m, prior, iterations, converged = expectation_maximisation(sample, true_u, start_m, 0.5)
+    assert converged and iterations < 200
+    assert prior == pytest.approx(0.3, abs=0.02)
+    for f in FIELDS:
+        assert m[(f, LEVELS[f][0])] == pytest.approx(true_m[(f, LEVELS[f][0])], abs=0.03)
+
+
+def test_u_from_random_pairs_is_the_level_share():
+    sample = Counter({tuple("different" for _ in FIELDS): 990, tuple(LEVELS[f][0] for f in FIELDS): 10})
+    u = estimate_u(sample)
+    assert u[("name", "exact")] == pytest.approx(0.01, rel=1e-3)
+    assert u[("name", "different")] == pytest.approx(0.99, rel=1e-3)
+
+
+def test_committed_default_seed_matches_the_python_defaults():
+    with DEFAULT_SEED.open(encoding="utf-8") as fh:
+        committed = [{**r, "m": float(r["m"]), "u": float(r["u"])} for r in csv.DictReader(fh)]
+    assert committed == params_rows(DEFAULTS, DEFAULT_PRIOR)
+
+
+def test_pairwise_and_bcubed_on_a_hand_checked_example():
+    # truth: {a, b, c} {d}; predicted: {a, b} {c, d}
+    frame = pd.DataFrame({"predicted": [1, 1, 2, 2], "truth": ["x", "x", "x", "y"]})
+    s = score(frame)
+    assert (s.pairwise_precision, s.pairwise_recall) == (0.5, 1 / 3)
+    # b-cubed precision: a 1, b 1, c 1/2, d 1/2 -> 0.75; recall: a 2/3, b 2/3, c 1/3, d 1 -> 2/3
+    assert s.bcubed_precision == pytest.approx(0.75)
+    assert s.bcubed_recall == pytest.approx(2 / 3)
