@@ -186,9 +186,12 @@ def split_windows(start: datetime, end: datetime, every: str):
 
 @lake_app.command("sync-views")
 def lake_sync_views() -> None:
-    """Expose the Iceberg tables to the local DuckDB build as snapshot-pinned views (before dbt runs)."""
+    """Expose the Iceberg tables to the local DuckDB build as snapshot-pinned views (before dbt runs).
+    Every known source's bronze table is created first (empty) if it has no data yet."""
+    from huitong.ingest import ensure_tables
     from huitong.lake.duck import sync_lake_views
 
+    ensure_tables()
     for name in sync_lake_views():
         typer.echo(name)
 

@@ -32,6 +32,31 @@ def bronze_table(source: str, entity: str) -> str:
     return f"bronze.{source}__{entity}"
 
 
+def _bronze_schema(columns: list[str]) -> pa.Schema:
+    return pa.schema([pa.field(c, pa.string()) for c in columns] + bronze.LINEAGE_FIELDS)
+
+
+def _quarantine_schema() -> pa.Schema:
+    return _bronze_schema(list(QUARANTINE_COLUMNS))
+
+
+def ensure_tables(cfg: Settings | None = None) -> list[str]:
+    """Create, empty, the bronze table of every known source and the quarantine, so dbt (and Trino) find the same
+    tables before a source's first batch arrives. Idempotent."""
+    from huitong.sources import known_sources
+
+    created = []
+    for name in known_sources():
+        source = get_source(name)
+        columns = list(source.columns) + [f"{column}_token" for column, _ in source.pseudonymised]
+        identifier = bronze_table(source.name, source.entity)
+        bronze.ensure_table(identifier, _bronze_schema(columns), bronze.DEFAULT_PARTITIONING, cfg)
+        created.append(identifier)
+    bronze.ensure_table(QUARANTINE, _quarantine_schema(), [bronze.identity_partition("source")], cfg)
+    ledger.ensure_tables(cfg)
+    return created + [QUARANTINE]
+
+
 @dataclass
 class LoadResult:
     batch_id: str
@@ -124,10 +149,7 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
         for column, kind in source.pseudonymised:
             row[f"{column}_token"] = token(key, kind, records[i].get(column))
         good_rows.append({**row, **lineage[i], **common})
-    good = pa.Table.from_pylist(
-        good_rows,
-        schema=pa.schema([pa.field(c, pa.string()) for c in columns + token_columns] + bronze.LINEAGE_FIELDS),
-    )
+    good = pa.Table.from_pylist(good_rows, schema=_bronze_schema(columns + token_columns))
     bronze.replace_window(
         bronze_table(source.name, source.entity), good, start, end, batch_id=batch_id, cfg=cfg
     )
@@ -138,7 +160,7 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
         row.setdefault("_watermark_at", start)
         row["_record_hash"] = record_hash({"payload": row["payload"]})
         q_rows.append(row)
-    q_schema = pa.schema([pa.field(c, pa.string()) for c in QUARANTINE_COLUMNS] + bronze.LINEAGE_FIELDS)
+    q_schema = _quarantine_schema()
     bronze.replace_window(QUARANTINE, pa.Table.from_pylist(q_rows, schema=q_schema), start, end,
                           batch_id=batch_id, scope={"source": source.name, "entity": source.entity},
                           partition_by=[bronze.identity_partition("source")], cfg=cfg)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -105,6 +106,11 @@ def test_reads_continue_across_a_publish(superset: SupersetServer, superset_serv
     for t in threads:
         t.start()
     try:
+        # Publish only once the readers are answering, so the swap happens while reads are in flight.
+        deadline = time.monotonic() + 120
+        while len(seen) < 2 and not errors and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert seen, "the readers got no answer from Superset within 120 s"
         publish_build(superset_serving.home, new_build)
         assert superset_serving.serving_db.resolve() != release_before
         [result] = client.chart_data(chart_id, force=True)

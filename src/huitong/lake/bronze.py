@@ -30,6 +30,9 @@ LINEAGE_FIELDS = [
 LINEAGE_NAMES = [f.name for f in LINEAGE_FIELDS]
 
 
+DEFAULT_PARTITIONING = [("_watermark_at", MonthTransform())]
+
+
 def _window_filter(start: datetime, end: datetime, extra: dict[str, str] | None = None):
     expr = And(
         GreaterThanOrEqual("_watermark_at", start.isoformat()),
@@ -40,7 +43,8 @@ def _window_filter(start: datetime, end: datetime, extra: dict[str, str] | None 
     return expr
 
 
-def _ensure_table(identifier: str, schema: pa.Schema, partition_by: list[tuple[str, object]], cfg) -> Table:
+def ensure_table(identifier: str, schema: pa.Schema, partition_by: list[tuple[str, object]], cfg=None) -> Table:
+    """The table, created (empty) if absent, with any new columns of ``schema`` added."""
     catalog = get_catalog(cfg)
     if catalog.table_exists(identifier):
         table = catalog.load_table(identifier)
@@ -71,8 +75,8 @@ def replace_window(
 ) -> int:
     """Replace the rows of ``identifier`` whose ``_watermark_at`` falls in [start, end) (and match ``scope``,
     for shared tables such as the quarantine) with ``rows``, in one commit. Returns the number of rows written."""
-    partition_by = partition_by if partition_by is not None else [("_watermark_at", MonthTransform())]
-    _ensure_table(identifier, rows.schema, partition_by, cfg)
+    partition_by = partition_by if partition_by is not None else DEFAULT_PARTITIONING
+    ensure_table(identifier, rows.schema, partition_by, cfg)
     outside = rows.filter(
         pa.compute.or_(
             pa.compute.less(rows["_watermark_at"], pa.scalar(start, TIMESTAMP)),

@@ -75,9 +75,7 @@ class LedgerEntry:
             )
 
 
-def _replace(
-    identifier: str, schema: pa.Schema, rows: list[dict], batch_id: str, cfg: Settings | None
-) -> None:
+def _create(identifier: str, schema: pa.Schema, cfg: Settings | None) -> None:
     catalog = get_catalog(cfg)
     if not catalog.table_exists(identifier):
         try:
@@ -85,6 +83,15 @@ def _replace(
         except Exception:  # another writer created it first
             if not catalog.table_exists(identifier):
                 raise
+
+
+def ensure_tables(cfg: Settings | None = None) -> None:
+    _create(LEDGER, LEDGER_SCHEMA, cfg)
+    _create(VALIDATIONS, VALIDATION_SCHEMA, cfg)
+
+
+def _replace(identifier: str, schema: pa.Schema, rows: list[dict], batch_id: str, cfg: Settings | None) -> None:
+    _create(identifier, schema, cfg)
     data = pa.Table.from_pylist(rows, schema=schema)
 
     def commit() -> None:
