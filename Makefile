@@ -32,6 +32,9 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export AIRFLOW__COSMOS__CACHE_DIR := $(HUITONG_HOME)/airflow/cosmos
 export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK := False
 export SUPERSET_PORT ?= 8088
+# The simulated housing-rental system's PostgreSQL (started with the other simulated sources).
+export HUITONG_RENTAL_PORT ?= 8702
+export HUITONG_RENTAL_DSN ?= postgresql://postgres@127.0.0.1:$(HUITONG_RENTAL_PORT)/rental
 export SUPERSET_HOME := $(HUITONG_HOME)/superset
 export SUPERSET_CONFIG_PATH := $(CURDIR)/superset/superset_config.py
 export PYTHONDONTWRITEBYTECODE := 1

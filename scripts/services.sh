@@ -50,7 +50,10 @@ case "${1:-}" in
   start-sources)
     start hotel_api "$CORE/huitong" source serve hotel
     wait_http "${HUITONG_HOTEL_API_URL:-http://127.0.0.1:8701}/health" 60 hotel_api
-    alive hotel_api ;;
+    alive hotel_api
+    start rental_db "$CORE/python" -m huitong.simulate.serve_rental --port "$HUITONG_RENTAL_PORT"
+    for _ in $(seq 1 120); do grep -q "rental database ready" "$RUN/rental_db.log" && break; alive rental_db; sleep 1; done
+    grep -q "rental database ready" "$RUN/rental_db.log" || { echo "!! rental_db not ready; see $RUN/rental_db.log" >&2; exit 1; } ;;
   start-airflow)
     "$AF/airflow" db migrate >"$RUN/airflow-migrate.log" 2>&1 || { tail -20 "$RUN/airflow-migrate.log"; exit 1; }
     start airflow-api "$AF/airflow" api-server --host 127.0.0.1 --port "$AIRFLOW__API__PORT"
@@ -60,7 +63,7 @@ case "${1:-}" in
     wait_http "http://127.0.0.1:$AIRFLOW__API__PORT/api/v2/monitor/health" 120 airflow-api
     for name in airflow-api airflow-scheduler airflow-dag-processor airflow-triggerer; do alive "$name"; done ;;
   stop-all)
-    for name in airflow-triggerer airflow-dag-processor airflow-scheduler airflow-api hotel_api; do stop "$name"; done
+    for name in airflow-triggerer airflow-dag-processor airflow-scheduler airflow-api hotel_api rental_db; do stop "$name"; done
     [ -x "$HUITONG_PROJECT_ROOT/superset/bin/stop" ] && "$HUITONG_PROJECT_ROOT/superset/bin/stop" || true ;;
   *) echo "usage: $0 start-sources|start-airflow|stop-all" >&2; exit 2 ;;
 esac

@@ -41,6 +41,11 @@ SOURCES: dict[str, str] = {
     "public_safety.incidents": "month",
     "public_safety.disputes": "month",
     "public_safety.survey_responses": "month",
+    "rental.landlords": "month",
+    "rental.tenants": "month",
+    "rental.contracts": "month",
+    "parcel.waybills": "month",
+    "trade.trades": "month",
 }
 
 

@@ -1,0 +1,35 @@
+"""Second-hand and scrap trade (二手/废旧物品收购): daily, the shops' CSV/xlsx uploads into bronze.trade__trades."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
+
+with DAG(
+    dag_id="trade",
+    description="二手/废旧物品收购 uploads: CSV (UTF-8/GB18030) and xlsx -> landing -> GX -> bronze Iceberg",
+    # Shops upload the day's purchases after closing; 02:00 leaves the night for late uploads.
+    schedule=every("0 2 * * *"),
+    start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
+    catchup=False,
+    max_active_runs=4,
+    default_args=DEFAULT_ARGS,
+    tags=["source", "trade"],
+    doc_md=__doc__,
+) as dag:
+    land = BashOperator(
+        task_id="land",
+        doc_md="Land the day folders of the data interval unchanged; XCom: batch id.",
+        bash_command=huitong("ingest land trade", WINDOW),
+        do_xcom_push=True,
+    )
+    load = BashOperator(
+        task_id="load",
+        doc_md="Decode, map header variants, validate; unreadable files are quarantined whole with the reason.",
+        bash_command=huitong("ingest load", "'{{ ti.xcom_pull(task_ids=\"land\") }}'"),
+        outlets=[bronze_asset("trade", "trades")],
+    )
+    land >> load

@@ -1,0 +1,21 @@
+{#- One row per tenant: the latest version, unless the housing system soft-deleted it. -#}
+with latest as (
+    {{ latest_per_key('select * from ' ~ source('rental', 'tenants'), 'tenant_id',
+                      '_watermark_at desc, _ingested_at desc, _record_hash') }}
+)
+
+select
+    tenant_id,
+    contract_id,
+    name as tenant_name,
+    id_type,
+    id_number,
+    id_number_token as tenant_id_token,
+    phone,
+    phone_token,
+    {{ parse_iso_timestamp('created_at') }} as created_at,
+    {{ parse_iso_timestamp('updated_at') }} as source_updated_at,
+    _batch_id as batch_id,
+    _ingested_at as ingested_at
+from latest
+where coalesce(lower(is_deleted), 'false') <> 'true'

@@ -1,0 +1,45 @@
+"""Parsing helpers shared by the sources that land files: JSON Lines (parcel drop, rental extracts) and whole
+files that cannot be read at all (parcel, trade)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from huitong.sources.base import ParsedPart, as_text
+
+
+def parse_lines(data: bytes, extra: dict[str, str] | None = None) -> ParsedPart:
+    """One JSON object per line, values as text (plus ``extra`` columns); blank lines skipped; a line that is not
+    UTF-8, not JSON or not an object is an error row. The line number is the offset."""
+    parsed = ParsedPart()
+    lines = data.split(b"\n")
+    last = len(lines) - 1
+    for number, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            parsed.errors.append((number, raw.decode("utf-8", "replace"), f"line is not UTF-8: {exc}"))
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            cut = " (last line has no newline: the file looks truncated)" if number == last else ""
+            parsed.errors.append((number, line, f"malformed JSON{cut}: {exc}"))
+            continue
+        if not isinstance(record, dict):
+            parsed.errors.append((number, line, f"line is JSON but not an object ({type(record).__name__})"))
+            continue
+        parsed.records.append({**{k: as_text(v) for k, v in record.items()}, **(extra or {})})
+    return parsed
+
+
+def to_lines(rows: list[dict]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+
+
+def whole_file_error(part_name: str, data: bytes, reason: str) -> ParsedPart:
+    """A part nothing can be read from: one error row holding all its bytes (base64), so nothing is lost."""
+    return ParsedPart(errors=[(0, "base64:" + base64.b64encode(data).decode(), f"{part_name}: {reason}")])

@@ -1,0 +1,116 @@
+"""Parcel drop parsing and listing: gzip or not, truncated and corrupt files, malformed lines, arrival windows."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from huitong.sources.parcel import SOURCE, DropObject, LocalDropLister, ParcelDropSource, part_name
+
+ARRIVED = datetime(2025, 2, 10, 3, 17, 42, tzinfo=UTC)
+
+
+def record(n: int) -> dict:
+    return {"waybill_no": f"WB{n:012d}", "sender_name": "张三", "updated_at": "2025-02-10T10:20:00+08:00",
+            "amount": 3}  # fmt: skip
+
+
+def lines(*records: dict) -> bytes:
+    return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+
+
+def name(key: str) -> str:
+    return part_name(DropObject(key, ARRIVED))
+
+
+def test_plain_and_gzipped_files_give_the_same_records_stamped_with_the_arrival_hour():
+    data = lines(record(1), record(2))
+    plain = SOURCE.parse(name("2025-02-10/10/waybills-2025021010.jsonl"), data)
+    zipped = SOURCE.parse(name("2025-02-10/10/waybills-2025021010.jsonl.gz"), gzip.compress(data))
+    assert plain.records == zipped.records and not plain.errors and not zipped.errors
+    assert [r["waybill_no"] for r in plain.records] == ["WB000000000001", "WB000000000002"]
+    assert plain.records[0]["_arrival_hour"] == "2025-02-10T03:00:00+00:00"
+    assert plain.records[0]["amount"] == "3"  # bronze keeps text
+    assert SOURCE.watermark(plain.records[0]) == datetime(2025, 2, 10, 3, tzinfo=UTC)
+
+
+def test_truncated_gzip_keeps_its_complete_lines_and_quarantines_the_lost_tail():
+    whole = gzip.compress(lines(*(record(i) for i in range(200))))
+    parsed = SOURCE.parse(name("2025-02-10/10/w.jsonl.gz"), whole[: len(whole) // 2])
+    assert 0 < len(parsed.records) < 200
+    assert len(parsed.errors) == 1
+    assert "truncated gzip" in parsed.errors[0][2]
+    assert all(r["waybill_no"].startswith("WB") for r in parsed.records)
+
+
+def test_corrupt_gzip_is_one_quarantine_row_holding_the_file():
+    data = b"\x1f\x8b\x08\x00garbage that is not deflate"
+    parsed = SOURCE.parse(name("2025-02-10/10/w.jsonl.gz"), data)
+    assert parsed.records == []
+    [(offset, payload, reason)] = parsed.errors
+    assert "corrupt gzip" in reason and offset == 0
+    assert base64.b64decode(payload.removeprefix("base64:")) == data
+
+
+def test_malformed_lines_are_quarantined_and_the_good_lines_load():
+    data = (
+        lines(record(1)) + b'{"waybill_no": "WB1", oops}\n' + b"[1, 2]\n" + b"\xff\xfe\n\n" + lines(record(2))
+    )
+    data += b'{"waybill_no": "WB00000000000'  # a plain file cut off mid-line
+    parsed = SOURCE.parse(name("2025-02-10/10/w.jsonl"), data)
+    assert [r["waybill_no"] for r in parsed.records] == ["WB000000000001", "WB000000000002"]
+    reasons = [e[2] for e in parsed.errors]
+    assert len(reasons) == 4
+    assert reasons[0].startswith("malformed JSON")
+    assert "not an object" in reasons[1]
+    assert "not UTF-8" in reasons[2]
+    assert "looks truncated" in reasons[3]
+
+
+def test_a_part_without_its_arrival_stamp_is_refused_whole():
+    parsed = SOURCE.parse("waybills.jsonl", lines(record(1)))
+    assert parsed.records == [] and "arrival stamp" in parsed.errors[0][2]
+
+
+def drop(root, key: str, data: bytes, arrived: datetime) -> None:
+    path = root / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (arrived.timestamp(), arrived.timestamp()))
+
+
+def test_the_window_takes_files_by_arrival_so_late_files_are_not_lost(tmp_path, huitong_home):
+    from huitong.config import settings
+
+    on_time = datetime(2025, 2, 10, 3, 5, tzinfo=UTC)
+    drop(tmp_path, "2025-02-10/10/a.jsonl", lines(record(1)), on_time)
+    drop(
+        tmp_path,
+        "2025-02-09/02/late.jsonl.gz",
+        gzip.compress(lines(record(2))),
+        on_time + timedelta(minutes=40),
+    )
+    drop(tmp_path, "2025-02-10/11/next.jsonl", lines(record(3)), on_time + timedelta(hours=1))
+    source = ParcelDropSource(lister=LocalDropLister(tmp_path))
+    start = datetime(2025, 2, 10, 3, tzinfo=UTC)
+    parts = list(source.extract(start, start + timedelta(hours=1), settings()))
+    assert [p.name for p in parts] == [
+        "20250210T030500Z__2025-02-10__10__a.jsonl",
+        "20250210T034500Z__2025-02-09__02__late.jsonl.gz",
+    ]
+    assert parts[1].origin == "parcel/drop/2025-02-09/02/late.jsonl.gz"
+    waybills = [r["waybill_no"] for p in parts for r in source.parse(p.name, p.data).records]
+    assert waybills == ["WB000000000001", "WB000000000002"]
+
+
+def test_a_missing_drop_folder_says_what_to_run(tmp_path, huitong_home):
+    from huitong.config import settings
+
+    source = ParcelDropSource(lister=LocalDropLister(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="serve_parcel"):
+        list(source.extract(ARRIVED, ARRIVED + timedelta(hours=1), settings()))
