@@ -117,3 +117,18 @@ ROW_LIMIT = 50_000
 SQL_MAX_ROW = 100_000
 SUPERSET_WEBSERVER_TIMEOUT = 120
 LOG_LEVEL = os.environ.get("SUPERSET_LOG_LEVEL", "INFO")
+
+# --- Access policy (infra/policy/access_policy.yaml) ------------------------------------------------------------
+# Roles, dataset access and row-level security are compiled from the policy by
+# src/huitong/serving/superset_security.py, which superset/bin/init runs after importing the assets; see
+# docs/access-policy.md. Department roles have no SQL Lab: Superset RLS does not reach raw SQL, and Superset
+# cannot mask columns.
+# Production: with HUITONG_TRINO_URI set (trino://superset@host:port/huitong), the same step registers Trino
+# with impersonate_user on, so queries run on Trino as the signed-in person and Trino's rules.json enforces the
+# policy again. Superset's own Trino login (`superset`) may only impersonate people.
+HUITONG_TRINO_URI = os.environ.get("HUITONG_TRINO_URI") or None
+# The secret helper above, for superset_security.py's demo user passwords (Flask copies only upper-case names).
+HUITONG_SECRET = _secret
+if HUITONG_TRINO_URI:
+    # Trino only: SQLite and local files stay forbidden as sources.
+    PREVENT_UNSAFE_DB_CONNECTIONS = True

@@ -23,3 +23,30 @@ select * from (
 ) as ranked
 where _row_rank = 1
 {%- endmacro %}
+
+{#- A date shifted by whole days / years, still a date (DuckDB's date + interval is a timestamp). 29 Feb minus
+    one year is 28 Feb in both engines. -#}
+{% macro add_days(d, n) -%}{{ adapter.dispatch('add_days', 'huitong')(d, n) }}{%- endmacro %}
+{% macro duckdb__add_days(d, n) -%}cast({{ d }} + to_days(cast({{ n }} as integer)) as date){%- endmacro %}
+{% macro trino__add_days(d, n) -%}date_add('day', {{ n }}, {{ d }}){%- endmacro %}
+
+{% macro add_years(d, n) -%}{{ adapter.dispatch('add_years', 'huitong')(d, n) }}{%- endmacro %}
+{% macro duckdb__add_years(d, n) -%}cast({{ d }} + to_years(cast({{ n }} as integer)) as date){%- endmacro %}
+{% macro trino__add_years(d, n) -%}date_add('year', {{ n }}, {{ d }}){%- endmacro %}
+
+{#- The first day of the date's month / year, as a date. -#}
+{% macro month_start(d) -%}cast(date_trunc('month', {{ d }}) as date){%- endmacro %}
+{% macro year_start(d) -%}cast(date_trunc('year', {{ d }}) as date){%- endmacro %}
+
+{#- Every day from first to last (both included), as a list to unnest: `cross join unnest(...) as t(day)`. -#}
+{% macro day_sequence(first, last) -%}{{ adapter.dispatch('day_sequence', 'huitong')(first, last) }}{%- endmacro %}
+{% macro duckdb__day_sequence(first, last) -%}
+list_transform(generate_series(cast({{ first }} as timestamp), cast({{ last }} as timestamp), interval 1 day), x -> cast(x as date))
+{%- endmacro %}
+{% macro trino__day_sequence(first, last) -%}sequence({{ first }}, {{ last }}, interval '1' day){%- endmacro %}
+
+{#- Hours from one instant to another, fractional. -#}
+{% macro hours_between(a, b) -%}date_diff('second', {{ a }}, {{ b }}) / 3600.0{%- endmacro %}
+
+{#- a / b as a double, null when b is 0 or null. -#}
+{% macro safe_ratio(a, b) -%}cast({{ a }} as double) / nullif(cast({{ b }} as double), 0){%- endmacro %}

@@ -35,6 +35,8 @@ er_app = typer.Typer(
     help="Entity resolution: train, evaluate against ground truth, link any table.", no_args_is_help=True
 )
 app.add_typer(er_app, name="er")
+policy_app = typer.Typer(help="The one access policy: compile it for Trino.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 
 log = logging.getLogger("huitong")
 
@@ -196,12 +198,78 @@ def lake_sync_views() -> None:
         typer.echo(name)
 
 
+@lake_app.command("snapshots")
+def lake_snapshots(
+    table: Annotated[str, typer.Argument(help="<namespace>.<table>, e.g. bronze.hotel__registrations.")],
+) -> None:
+    """List a table's Iceberg snapshots, oldest first: * marks the current one, - the delete step inside an
+    overwrite (not a rollback target). Each names the batch that wrote it."""
+    from huitong.lake.maintenance import SnapshotError, list_snapshots
+
+    try:
+        snapshots = list_snapshots(table)
+    except SnapshotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"  {'snapshot_id':>20}  {'committed (UTC)':<20} {'operation':<9} {'added':<9} {'rows':<15} batch")
+    for snapshot in snapshots:
+        typer.echo(str(snapshot))
+
+
+@lake_app.command("rollback")
+def lake_rollback(
+    table: Annotated[str, typer.Argument(help="<namespace>.<table>, e.g. bronze.hotel__registrations.")],
+    snapshot_id: Annotated[int, typer.Argument(help="The snapshot to make current (from `lake snapshots`).")],
+) -> None:
+    """Make an earlier (or later) snapshot of TABLE current again, in one commit; no data file is deleted, so
+    the rollback can be undone the same way. Run `huitong lake sync-views` and the transform afterwards."""
+    from huitong.lake.maintenance import SnapshotError, rollback
+
+    try:
+        typer.echo(str(rollback(table, snapshot_id)))
+    except SnapshotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def publish() -> None:
     """Publish the finished dbt build for readers (atomic symlink swap); prints the release path."""
     from huitong.serving.publish import publish as do_publish
 
     typer.echo(str(do_publish()))
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="One read-only SELECT; unqualified tables are in schema marts.")],
+    user: Annotated[str, typer.Option("--as", help="The department user the policy answers for.")],
+    max_rows: Annotated[int, typer.Option(help="Rows printed at most.")] = 200,
+) -> None:
+    """Query the shared tables as USER, through the access policy (row filters by jurisdiction, masks on personal
+    data); every query, allowed or refused, is audited. Exit code 1 when the policy refuses."""
+    from huitong.query import QueryRefused, format_rows, run_query
+
+    try:
+        result = run_query(user, sql)
+    except QueryRefused as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(format_rows(result.columns, result.rows, max_rows=max_rows))
+
+
+@policy_app.command("compile")
+def policy_compile(
+    out: Annotated[str, typer.Option(help="Trino etc folder to write (default: infra/trino/etc).")] = None,
+) -> None:
+    """Compile infra/policy/access_policy.yaml into Trino's rules.json and group.txt (checked against the schema)."""
+    from pathlib import Path
+
+    from huitong.policy import repo_policy_file, repo_trino_etc
+    from huitong.policy.trino_rules import compile_policy
+
+    for path in compile_policy(repo_policy_file(), Path(out) if out else repo_trino_etc()):
+        typer.echo(str(path))
 
 
 @app.command()

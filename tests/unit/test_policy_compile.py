@@ -45,7 +45,7 @@ def test_stale_check_notices_an_edit(tmp_path):
     edited.write_text(
         repo_policy_file()
         .read_text(encoding="utf-8")
-        .replace('"320106": 鼓楼区', '"320106": 鼓楼区\n  "320111": 浦口区')
+        .replace('"329981": 源茂市', '"329981": 源茂市\n  "329982": 新城市')
     )
     assert stale_files(edited, tmp_path) == ["rules.json"]
 
@@ -102,7 +102,7 @@ def test_unknown_user_gets_nothing(policy):
 
 def test_analyst_sees_own_district_masked(policy):
     ent = policy.for_user("li.na")
-    assert ent.row_filter("marts", "dim_person") == "\"jurisdiction_code\" = '320102'"
+    assert ent.row_filter("marts", "dim_person") == "\"jurisdiction_code\" = '329902'"
     assert ent.row_filter("marts", "dim_admin_division") is None
     masks = ent.column_masks(
         "marts",
@@ -155,7 +155,7 @@ def test_superset_may_impersonate_people_not_services(rules):
 def test_group_file_lists_users_by_group():
     lines = (repo_trino_etc() / "group.txt").read_text(encoding="utf-8").splitlines()
     groups = dict(line.split(":") for line in lines)
-    assert groups["district_analyst_320102"] == "li.na"
+    assert groups["district_analyst_329902"] == "li.na"
     assert "superset" not in ",".join(groups.values())
 
 

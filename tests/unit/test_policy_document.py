@@ -50,8 +50,8 @@ def test_the_committed_policy_loads():
             'write "null" in quotes',
         ),
         (
-            'jurisdiction: "320106"}',
-            "jurisdiction: 320106}",
+            'jurisdiction: "329921"}',
+            "jurisdiction: 329921}",
             "users[6].jurisdiction",
             "not declared under jurisdictions",
         ),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-import sqlglot
 
 from huitong.policy import MASK_KINDS, render_mask
+from huitong.policy.masks import trino_mask_as_duckdb
 
 INPUTS = [
     None,
@@ -34,9 +34,7 @@ def _evaluate(sql_by_column: str, values: list[str | None]) -> list[str | None]:
 
 @pytest.mark.parametrize("kind", sorted(MASK_KINDS))
 def test_trino_and_duckdb_masks_agree(kind):
-    trino_sql = render_mask(kind, "v", "trino")
-    via_sqlglot = sqlglot.transpile(trino_sql, read="trino", write="duckdb")[0]
-    from_trino = _evaluate(via_sqlglot, INPUTS)
+    from_trino = _evaluate(trino_mask_as_duckdb(kind, "v"), INPUTS)
     from_duckdb = _evaluate(render_mask(kind, "v", "duckdb"), INPUTS)
     assert from_trino == from_duckdb
     # A mask that returned its input would pass the comparison while leaking: every non-empty value changes.

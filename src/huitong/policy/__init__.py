@@ -3,7 +3,7 @@
 from huitong.policy import Policy, repo_policy_file
 ent = Policy.load(repo_policy_file()).for_user("li.na")
 ent.can_read("marts", "dim_person")                      # True
-ent.row_filter("marts", "dim_person")                    # "jurisdiction_code" = '320102'
+ent.row_filter("marts", "dim_person")                    # "jurisdiction_code" = '329902'
 ent.column_masks("marts", "dim_person", ["full_name"])   # {"full_name": "CASE WHEN ... END"} (DuckDB SQL)
 """
 

@@ -44,7 +44,7 @@ class TableRule:
 
 
 def role_groups(doc: PolicyDocument, role: Role) -> list[tuple[str, str | None]]:
-    """The groups a role becomes: itself, or one group per jurisdiction (`district_analyst_320102`), because a
+    """The groups a role becomes: itself, or one group per jurisdiction (`district_analyst_329902`), because a
     Trino rule's filter is fixed text and each jurisdiction needs its own."""
     if role.scope == "jurisdiction":
         return [(f"{role.name}_{code}", code) for code in sorted(doc.jurisdictions)]
@@ -102,6 +102,11 @@ class Entitlements:
         'allowed'."""
         rule = self._readable_rule(schema, table)
         return rule.row_filter_sql
+
+    def row_filter_column(self, schema: str, table: str) -> str | None:
+        """The column `row_filter` tests (the table must have it); None when unfiltered."""
+        rule = self._readable_rule(schema, table)
+        return rule.jurisdiction_column if rule.row_filter_sql else None
 
     def column_masks(
         self, schema: str, table: str, columns: Iterable[str], dialect: str = "duckdb"

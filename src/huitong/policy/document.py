@@ -310,7 +310,7 @@ def _jurisdictions(top: _Map, ck: _Checker) -> dict[str, str]:
                 section,
                 code,
                 f"jurisdictions.{code}",
-                'codes are quoted 6-digit (district) or 9-digit (town) GB/T 2260 strings, e.g. "320102"',
+                'codes are quoted 6-digit (district) or 9-digit (town) GB/T 2260 strings, e.g. "329902"',
             )
         if not isinstance(label, str):
             ck.fail(section, code, f"jurisdictions.{code}", "the value is the district's name")

@@ -103,3 +103,11 @@ def render_jurisdiction_filter(column: str, code: str) -> str:
     if not code.isdigit():
         raise ValueError(f"jurisdiction code must be digits, got {code!r}")
     return f"{quote_identifier(column)} = '{code}'"
+
+
+def trino_mask_as_duckdb(kind: str, column: str) -> str:
+    """The Trino form of a mask, translated by sqlglot so DuckDB can evaluate it: the reference the embedded
+    path's masks are compared against (what Trino would return for the same input)."""
+    import sqlglot
+
+    return sqlglot.transpile(render_mask(kind, column, "trino"), read="trino", write="duckdb")[0]

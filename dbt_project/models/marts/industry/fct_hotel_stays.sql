@@ -10,6 +10,7 @@ select
     {{ to_utc('r.checkout_at') }} as checkout_at_utc,
     r.checkin_date as stay_date,
     r.district_code,
+    r.district_code as jurisdiction_code,
     r.police_station_code,
     r.batch_id
 from {{ ref('stg_hotel__registrations') }} as r
