@@ -12,6 +12,7 @@ districts as (
 select
     stays.stay_date,
     stays.district_code,
+    stays.district_code as jurisdiction_code,
     coalesce(districts.jurisdiction_name, '未知 unknown') as district_name,
     count(*) as stays,
     count(distinct coalesce(stays.guest_id_token, stays.registration_id)) as guests
