@@ -1,0 +1,21 @@
+{#- 二手/废旧物品交易 One row per registered trade, sellers only as keyed tokens. The shop's district comes from the
+    key-business registry, by shop code else by USCC. -#}
+with registry as (
+    select * from {{ ref('stg_reference__key_businesses') }}
+)
+
+select
+    t.trade_id,
+    coalesce(by_code.business_code, by_uscc.business_code, t.shop_code) as shop_code,
+    t.industry,
+    t.item_category,
+    t.amount_yuan,
+    t.seller_id_token,
+    t.seller_phone_token,
+    {{ to_utc('t.trade_at') }} as trade_at_utc,
+    t.trade_date,
+    coalesce(by_code.district_code, by_uscc.district_code) as jurisdiction_code,
+    t.batch_id
+from {{ ref('stg_trade__trades') }} as t
+left join registry as by_code on by_code.business_code = t.shop_code
+left join registry as by_uscc on by_code.business_code is null and by_uscc.uscc = t.shop_uscc

@@ -1,0 +1,12 @@
+{#- 安全感调查 One row per anonymous sense-of-security answer (the survey records no respondent). -#}
+select
+    response_id,
+    survey_wave,
+    survey_date,
+    answer,
+    is_feeling_safe,
+    district_code as jurisdiction_code,
+    police_station_code,
+    batch_id
+from {{ ref('stg_public_safety__survey_responses') }}
+where survey_date is not null

@@ -1,0 +1,21 @@
+{#- The batch ledger: one row per batch, its latest entry (a re-run batch replaces its row). -#}
+with latest as (
+    {{ latest_per_key('select * from ' ~ source('ops', 'batch_ledger'), 'batch_id', 'finished_at desc') }}
+)
+
+select
+    batch_id,
+    source,
+    entity,
+    source || '.' || entity as source_entity,
+    window_start,
+    window_end,
+    landed,
+    loaded,
+    quarantined,
+    status,
+    message,
+    newest_record_at,
+    finished_at,
+    cast(finished_at as date) as finished_date
+from latest
