@@ -50,6 +50,21 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+# ---- A small simulated city, landed and loaded into bronze and built with dbt (tests/integration/metrics_city.py):
+# the metric marts' tests check it against bronze, and Superset serves its marts.
+
+
+@pytest.fixture(scope="session")
+def metrics_city(tmp_path_factory: pytest.TempPathFactory):
+    from datetime import date
+
+    from tests.integration.metrics_city import build_city, city_environment
+
+    home = tmp_path_factory.mktemp("metrics_city") / "home"
+    with city_environment(home):
+        return build_city(home, as_of=date(2026, 3, 10), start=date(2026, 1, 1))
+
+
 # ---- Superset: one real instance per test session, shared by the integration and end-to-end tests. ----
 # ``superset_serving`` says which home and served DuckDB Superset shows. By default a small mart of the documented
 # shape, published the way the pipeline does; the end-to-end test publishes the real pipeline's build into the
