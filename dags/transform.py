@@ -53,6 +53,9 @@ with DAG(
             load_method=LoadMode.DBT_MANIFEST if MANIFEST.exists() else LoadMode.DBT_LS,
             # One `dbt build` task per model (run, then its tests): half the dbt start-ups of run + test tasks.
             test_behavior=TestBehavior.BUILD,
+            # A test over two models (e.g. person_components_converged) runs in its own task after both are built;
+            # attached to the first parent it would run before the second exists on a fresh warehouse.
+            should_detach_multiple_parents_tests=True,
         ),
         operator_args={"install_deps": False},
     )

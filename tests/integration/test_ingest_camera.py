@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from huitong.config import settings
-from huitong.ingest import bronze_table, land_window, load
+from huitong.ingest import bronze_table, ensure_tables, land_window, load
 from huitong.lake.catalog import get_catalog
 from huitong.lake.duck import sync_lake_views
 from huitong.simulate import simulate
@@ -39,7 +39,7 @@ def city_home(tmp_path_factory) -> Iterator[Path]:
             mp.delenv(name, raising=False)
         settings.cache_clear()
         simulate(settings(), seed=20261123, scale=0.05, start=date(2026, 2, 1), as_of=AS_OF)
-        load(land_window("reference", *window(DAYS[0])).batch_id)
+        load(land_window("reference.admin_divisions", *window(DAYS[0])).batch_id)
         yield home
     settings.cache_clear()
 
@@ -76,6 +76,7 @@ def assert_rerun_adds_nothing(name: str, windows: list[tuple[datetime, datetime]
 
 def dbt_build(home: Path, *selectors: str) -> None:
     """`dbt build` of the given staging models into the test's own warehouse, over snapshot-pinned lake views."""
+    ensure_tables()  # as `huitong lake sync-views` does: every staging model finds its bronze table
     sync_lake_views()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     env.update(HUITONG_HOME=str(home), DBT_PROFILES_DIR=str(PROJECT_ROOT / "dbt_project"),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from huitong.ingest import land_window, load
+from huitong.ingest import ensure_tables, land_window, load
 from huitong.lake.catalog import get_catalog
 from huitong.lake.duck import connect, sync_lake_views
 from huitong.simulate.serve_rental import running_database, start, stop, touch
@@ -82,6 +82,7 @@ def test_a_soft_delete_arrives_as_a_row_and_staging_drops_the_contract(rental):
         (r["_watermark_at"], r["is_deleted"]) for r in bronze(cfg, "contracts") if r["contract_id"] == deleted
     )
     assert [flag for _, flag in versions] == ["false", "true"]
+    ensure_tables(cfg)
     sync_lake_views(cfg)
     env = {**os.environ, "HUITONG_HOME": str(cfg.home), "DBT_PROFILES_DIR": str(PROJECT_ROOT / "dbt_project")}
     run = subprocess.run([str(VENVS / "core" / "bin" / "dbt"), "build", "--select", "staging.rental"],
