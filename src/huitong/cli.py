@@ -232,6 +232,17 @@ def lake_rollback(
         raise typer.Exit(1) from None
 
 
+@lake_app.command("retention")
+def lake_retention(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be removed; change nothing.")] = False,
+) -> None:
+    """Remove personal records older than HUITONG_RETENTION_DAYS (bronze, quarantine, landing), expire snapshots
+    older than HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still holds removed records) and their files."""
+    from huitong.lake.retention import apply_retention
+
+    typer.echo(str(apply_retention(dry_run=dry_run)))
+
+
 @app.command()
 def publish() -> None:
     """Publish the finished dbt build for readers (atomic symlink swap); prints the release path."""

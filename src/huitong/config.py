@@ -26,6 +26,17 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _int_env(name: str, default: int) -> int:
+    value = _env(name, str(default))
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} must be a whole number of days.") from None
+    if number < 1:
+        raise ConfigError(f"{name}={value!r} must be at least 1.")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     profile: str
@@ -39,8 +50,19 @@ class Settings:
     dbt_target: str
     timezone: str = "Asia/Shanghai"
     extra: dict[str, str] = field(default_factory=dict)
+    # Spark jobs (huitong.spark): local[*] embedded; spark://host:7077 or k8s://https://... in production.
+    spark_master: str = "local[*]"
+    # Retention (huitong.lake.retention): personal records older than this leave the lake; Iceberg snapshots are
+    # kept this many days for time travel and rollback.
+    retention_days: int = 730
+    snapshot_keep_days: int = 7
 
     # Folders under HUITONG_HOME. Everything Huitong writes locally lives under one root so `make clean` is one rm.
+    @property
+    def spark_dir(self) -> Path:
+        """Where the Spark jobs write locally (Parquet): bronze backfills, person resolution outputs."""
+        return self.home / "spark"
+
     @property
     def sources_dir(self) -> Path:
         """What the simulated source systems hold (the city's side of the interfaces)."""
@@ -140,6 +162,9 @@ def load_settings() -> Settings:
         scale=scale,
         hotel_api_url=_env("HUITONG_HOTEL_API_URL", "http://127.0.0.1:8701"),
         dbt_target=_env("HUITONG_DBT_TARGET", "trino" if profile == "production" else "duckdb"),
+        spark_master=_env("HUITONG_SPARK_MASTER", "local[*]"),
+        retention_days=_int_env("HUITONG_RETENTION_DAYS", 730),
+        snapshot_keep_days=_int_env("HUITONG_SNAPSHOT_KEEP_DAYS", 7),
     )
 
 

@@ -1,0 +1,31 @@
+"""Retention (daily): personal records past HUITONG_RETENTION_DAYS leave bronze, the quarantine and landing; Iceberg
+snapshots past HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still holds removed records) are expired and
+their files deleted. The next transform rebuilds the marts without the removed records. See docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, SOURCES, bronze_asset, every, huitong
+
+with DAG(
+    dag_id="retention",
+    description="Remove personal records past their retention period; expire old Iceberg snapshots and their files",
+    schedule=every("30 3 * * *"),
+    start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["maintenance", "privacy"],
+    doc_md=__doc__,
+) as dag:
+    BashOperator(
+        task_id="apply_retention",
+        doc_md="`huitong lake retention`: prints, per table, rows, landed batches, snapshots and files removed.",
+        bash_command=huitong("lake retention"),
+        # Bronze changed: the transform rebuilds the marts without the removed records.
+        outlets=[bronze_asset(*name.split(".")) for name in SOURCES],
+    )

@@ -1,0 +1,162 @@
+"""Retention: personal records past their retention period leave the lake, old snapshots and their files with them.
+
+A source holds personal records when it pseudonymises identifiers (its ``pseudonymised`` columns: hotel guests,
+tenants and landlords, parcel senders and recipients, second-hand sellers). For each such source, rows whose
+``_watermark_at`` is older than the cutoff are deleted from its bronze table and from the quarantine (whose
+payloads are raw), and the landed batches whose whole window ends before the cutoff are removed from landing.
+
+Deleting rows is not enough under Iceberg: older snapshots still reference the files that held them. So, per table,
+snapshots older than ``snapshot_keep_days`` are expired, and after a retention delete every snapshot before the
+delete is expired too (time travel must not bring the records back); then the data files no remaining snapshot
+references are removed. The marts are rebuilt from bronze by the next transform and the serving layer keeps only
+its last few releases (huitong.serving.publish), so the records leave those with no extra step.
+
+Sources without personal records (reference registries, camera devices, aggregate police exports) keep their
+history; only their snapshots are expired.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pyiceberg.expressions import And, EqualTo, LessThan
+
+from huitong.config import Settings, settings
+from huitong.ingest import QUARANTINE, bronze_table
+from huitong.lake.catalog import get_catalog
+from huitong.lake.landing import list_batches, load_batch
+from huitong.sources import get_source, known_sources
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TableRetention:
+    table: str
+    personal: bool
+    rows_removed: int = 0
+    batches_removed: int = 0
+    snapshots_expired: int = 0
+    files_removed: int = 0
+
+    def __str__(self) -> str:
+        kind = "personal" if self.personal else "no personal data"
+        return (
+            f"{self.table:<40} {kind:<16} rows removed {self.rows_removed:>8}  landed batches removed "
+            f"{self.batches_removed:>5}  snapshots expired {self.snapshots_expired:>4}  files removed "
+            f"{self.files_removed:>5}"
+        )
+
+
+@dataclass
+class RetentionReport:
+    cutoff: datetime
+    snapshot_cutoff: datetime
+    dry_run: bool
+    tables: list[TableRetention] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = (
+            f"retention: personal records before {self.cutoff.isoformat()} removed; snapshots before "
+            f"{self.snapshot_cutoff.isoformat()} expired{' (dry run: nothing changed)' if self.dry_run else ''}"
+        )
+        return "\n".join([head, *map(str, self.tables)])
+
+
+def _older_than(cutoff: datetime):
+    return LessThan("_watermark_at", cutoff.isoformat())
+
+
+def _count(table, row_filter) -> int:
+    return table.scan(row_filter=row_filter, selected_fields=("_record_hash",)).to_arrow().num_rows
+
+
+def _expire_and_clean(table, before: datetime | None, dry_run: bool) -> tuple[int, int]:
+    """Expire the snapshots committed before ``before`` (all of them when None), never the current one, then
+    remove the data files no remaining snapshot references. Returns (snapshots expired, files removed)."""
+    current = table.current_snapshot()
+    stamp_ms = int(before.timestamp() * 1000) if before else None
+    old = [
+        s.snapshot_id
+        for s in table.snapshots()
+        if (stamp_ms is None or s.timestamp_ms < stamp_ms)
+        and current is not None
+        and s.snapshot_id != current.snapshot_id
+    ]
+    if dry_run or not old:
+        return len(old), 0
+    table.maintenance.expire_snapshots().by_ids(old).commit()
+    table = table.refresh()
+    referenced = {urlparse(p).path for p in table.inspect.all_files().column("file_path").to_pylist()}
+    data_dir = urlparse(table.location()).path.rstrip("/") + "/data"
+    removed = 0
+    root = Path(data_dir)
+    if root.exists():  # local warehouse; on S3 use the object store's lifecycle rules (docs/operations.md)
+        for path in root.rglob("*.parquet"):
+            if str(path) not in referenced:
+                path.unlink()
+                removed += 1
+    return len(old), removed
+
+
+def apply_retention(
+    cfg: Settings | None = None, *, now: datetime | None = None, dry_run: bool = False
+) -> RetentionReport:
+    cfg = cfg or settings()
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(days=cfg.retention_days)
+    snapshot_cutoff = now - timedelta(days=cfg.snapshot_keep_days)
+    report = RetentionReport(cutoff=cutoff, snapshot_cutoff=snapshot_cutoff, dry_run=dry_run)
+    catalog = get_catalog(cfg)
+    quarantine = catalog.load_table(QUARANTINE) if catalog.table_exists(QUARANTINE) else None
+    quarantine_deleted = False
+    for name in known_sources():
+        source = get_source(name)
+        identifier = bronze_table(source.name, source.entity)
+        personal = bool(source.pseudonymised)
+        entry = TableRetention(identifier, personal)
+        report.tables.append(entry)
+        if not catalog.table_exists(identifier):
+            continue
+        table = catalog.load_table(identifier)
+        expire_before: datetime | None = snapshot_cutoff
+        if personal:
+            entry.rows_removed = _count(table, _older_than(cutoff))
+            if quarantine is not None:
+                scope = And(
+                    EqualTo("source", source.name), EqualTo("entity", source.entity), _older_than(cutoff)
+                )
+                entry.rows_removed += _count(quarantine, scope)
+                if not dry_run and _count(quarantine, scope):
+                    quarantine.delete(
+                        scope, snapshot_properties={"huitong.retention-cutoff": cutoff.isoformat()}
+                    )
+                    quarantine_deleted = True
+            if entry.rows_removed and not dry_run:
+                table.delete(
+                    _older_than(cutoff), snapshot_properties={"huitong.retention-cutoff": cutoff.isoformat()}
+                )
+                table = table.refresh()
+                # Every snapshot before the delete still holds the records: none of them may stay.
+                expire_before = None
+            for batch_id in list_batches(source.name, source.entity, cfg):
+                batch = load_batch(batch_id, cfg)
+                if batch.window_end <= cutoff:
+                    entry.batches_removed += 1
+                    if not dry_run:
+                        shutil.rmtree(batch.path)
+        entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, expire_before, dry_run)
+        log.info("retention %s", entry)
+    if quarantine is not None:
+        entry = TableRetention(QUARANTINE, personal=True)
+        before = None if quarantine_deleted else snapshot_cutoff
+        entry.snapshots_expired, entry.files_removed = _expire_and_clean(
+            quarantine.refresh(), before, dry_run
+        )
+        report.tables.append(entry)
+    return report

@@ -1,0 +1,95 @@
+"""Retention on a real lake: parcel waybills (personal: senders and recipients) from an old and a recent day are
+loaded; retention removes the old day's rows from bronze and the quarantine, its landed batch, every snapshot that
+still held them and their data files, and keeps the recent day. A dry run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from huitong.config import load_settings
+from huitong.ingest import QUARANTINE, land_window, load
+from huitong.lake.catalog import get_catalog
+from huitong.lake.landing import list_batches
+from huitong.lake.retention import apply_retention
+from huitong.simulate.serve_parcel import write_drop
+from tests.integration.source_city import simulated_city
+
+OLD_DAY = datetime(2026, 2, 3, tzinfo=UTC)
+NEW_DAY = datetime(2026, 2, 20, tzinfo=UTC)
+NOW = datetime(2026, 2, 25, tzinfo=UTC)  # with 10 days' retention: the cutoff is 15 Feb
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory):
+    home = tmp_path_factory.mktemp("retention")
+    with simulated_city(home, seed=5, scale=0.05, start=date(2026, 2, 1), as_of=date(2026, 3, 1)) as (
+        cfg,
+        mp,
+    ):
+        mp.setenv("HUITONG_RETENTION_DAYS", "10")
+        write_drop(cfg, seed=5)
+        batches = [
+            load(land_window("parcel", day, day + timedelta(days=1), cfg).batch_id, cfg)
+            for day in (OLD_DAY, NEW_DAY)
+        ]
+        yield load_settings(), batches
+
+
+def rows_by_day(cfg, identifier: str) -> dict[str, int]:
+    table = get_catalog(cfg).load_table(identifier).scan().to_arrow().to_pylist()
+    counts: dict[str, int] = {}
+    for row in table:
+        if identifier == QUARANTINE and row["source"] != "parcel":
+            continue
+        day = row["_watermark_at"].date().isoformat()
+        counts[day] = counts.get(day, 0) + 1
+    return counts
+
+
+def data_files(table) -> set[str]:
+    root = Path(urlparse(table.location()).path) / "data"
+    return {str(p) for p in root.rglob("*.parquet")}
+
+
+def test_dry_run_changes_nothing(lake):
+    cfg, _ = lake
+    table = get_catalog(cfg).load_table("bronze.parcel__waybills")
+    before = (table.scan().to_arrow().num_rows, len(table.snapshots()), data_files(table))
+    report = apply_retention(cfg, now=NOW, dry_run=True)
+    [entry] = [t for t in report.tables if t.table == "bronze.parcel__waybills"]
+    assert entry.rows_removed > 0 and entry.batches_removed == 1
+    table = table.refresh()
+    assert (table.scan().to_arrow().num_rows, len(table.snapshots()), data_files(table)) == before
+    assert len(list_batches("parcel", "waybills", cfg)) == 2
+
+
+def test_retention_removes_old_personal_records_everywhere_and_keeps_recent_ones(lake):
+    cfg, (old, new) = lake
+    catalog = get_catalog(cfg)
+    before = rows_by_day(cfg, "bronze.parcel__waybills")
+    old_days = {d for d in before if d < "2026-02-15"}
+    assert old_days and any(d >= "2026-02-15" for d in before)
+    expected_removed = sum(before[d] for d in old_days) + sum(
+        n for d, n in rows_by_day(cfg, QUARANTINE).items() if d < "2026-02-15"
+    )
+
+    report = apply_retention(cfg, now=NOW)
+    print(report)
+    [entry] = [t for t in report.tables if t.table == "bronze.parcel__waybills"]
+    assert entry.rows_removed == expected_removed
+    after = rows_by_day(cfg, "bronze.parcel__waybills")
+    assert after == {d: n for d, n in before.items() if d >= "2026-02-15"}
+    assert all(d >= "2026-02-15" for d in rows_by_day(cfg, QUARANTINE))
+    # The old landed batch is gone, the recent one stays.
+    assert list_batches("parcel", "waybills", cfg) == [new.batch_id]
+    # No snapshot can bring the old records back, and their files are gone from the warehouse.
+    table = catalog.load_table("bronze.parcel__waybills")
+    assert [s.snapshot_id for s in table.snapshots()] == [table.current_snapshot().snapshot_id]
+    referenced = {urlparse(p).path for p in table.inspect.all_files().column("file_path").to_pylist()}
+    assert data_files(table) == referenced
+    # Sources without personal records keep their history.
+    assert all(t.rows_removed == 0 for t in report.tables if not t.personal)
