@@ -46,6 +46,7 @@ SOURCES: dict[str, str] = {
     "rental.contracts": "month",
     "parcel.waybills": "month",
     "trade.trades": "month",
+    "audit.queries": "month",
 }
 
 

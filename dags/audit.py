@@ -1,0 +1,23 @@
+"""Query audit trail (审计): hourly, the lines `huitong query` appended to audit/queries.jsonl in the interval, into
+bronze.audit__queries, then marts.audit_queries (read by auditors only) and the audit dashboard.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import DAG
+
+from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
+
+with DAG(
+    dag_id="audit",
+    description="Who queried what through the access policy: audit log -> landing -> GX -> bronze Iceberg",
+    schedule=every("5 * * * *"),
+    start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
+    catchup=False,
+    max_active_runs=2,
+    default_args=DEFAULT_ARGS,
+    tags=["source", "audit", "privacy"],
+    doc_md=__doc__,
+) as dag:
+    land_and_load("audit", "queries")

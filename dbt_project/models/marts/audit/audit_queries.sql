@@ -1,0 +1,18 @@
+{#- 查询审计 Who queried what through the access policy: one row per query, allowed or refused. Read by the auditor
+    role only (policy: marts.audit_*). The SQL text is kept as typed, for review. -#}
+select
+    query_key,
+    {{ to_utc('queried_at') }} as queried_at_utc,
+    query_date,
+    user_name,
+    profile,
+    engine,
+    is_allowed,
+    case when is_allowed then '允许 allowed' else '拒绝 refused' end as outcome,
+    tables_json,
+    is_person_level,
+    rows_returned,
+    refusal_reason,
+    duration_ms,
+    query_sql
+from {{ ref('stg_audit__queries') }}
