@@ -27,6 +27,8 @@ export AIRFLOW__CORE__EXECUTOR := LocalExecutor
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS := admin:admin
 export AIRFLOW__API__HOST := 127.0.0.1
 export AIRFLOW__API__PORT ?= 8080
+# Task processes report to the API server's execution API; it must follow the port (its default is 8080).
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL ?= http://127.0.0.1:$(AIRFLOW__API__PORT)/execution/
 export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT ?= 8793
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export AIRFLOW__COSMOS__CACHE_DIR := $(HUITONG_HOME)/airflow/cosmos
