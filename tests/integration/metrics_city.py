@@ -1,7 +1,7 @@
 """A small simulated city loaded into bronze through the real land/load path and built with dbt, for the metric
 tests (police exports over last year and this year, camera catalogue and status events, parcel and trade drops, the
-registries). The hotel API and the rental database are not started: their bronze tables stay empty, so their
-businesses count as silent in the collection-coverage figures of this city."""
+registries, and the hotel API served in a thread). The rental database is not started: its bronze tables stay
+empty, so rental agencies count as silent in the collection-coverage figures of this city."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from huitong.ingest import ensure_tables, land_window, load
 from huitong.lake.duck import sync_lake_views
 from huitong.simulate import simulate
 from huitong.simulate.deliveries import write_deliveries
+from huitong.simulate.hotel_api import running_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CST = timezone(timedelta(hours=8))
@@ -27,8 +28,7 @@ CST = timezone(timedelta(hours=8))
 FILE_SOURCES = ("reference.admin_divisions", "reference.key_businesses", "public_safety.incidents",
                 "public_safety.disputes", "public_safety.survey_responses", "camera.status_events",
                 "parcel.waybills", "trade.trades")  # fmt: skip
-COLLECTION_SOURCES = "['parcel', 'trade']"
-METRIC_MODELS = "+marts.public_safety +marts.video +marts.key_industry"
+METRIC_MODELS = "+marts"
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,10 @@ def _at(day: date) -> datetime:
 
 
 def build_city(home: Path, *, as_of: date, start: date, seed: int = 2026, scale: float = 0.05,
-               profile: str = "demo", sources: tuple[str, ...] = FILE_SOURCES,
+               profile: str = "demo", sources: tuple[str, ...] = FILE_SOURCES, hotel: bool = True,
                select: str = METRIC_MODELS) -> MetricsCity:  # fmt: skip
-    """Simulate, land and load every file source over the whole history, then `dbt build` the metric marts.
-    The caller holds HUITONG_HOME=home in the environment."""
+    """Simulate, land and load every file source (and the hotel API) over the whole history, then `dbt build` the
+    selected models. The caller holds HUITONG_HOME=home in the environment."""
     settings.cache_clear()
     cfg = load_settings()
     simulate(cfg, seed=seed, scale=scale, start=start, as_of=as_of, profile=profile, log=lambda _: None)
@@ -72,6 +72,13 @@ def build_city(home: Path, *, as_of: date, start: date, seed: int = 2026, scale:
         first = date(as_of.year - 1, 1, 1) if name.startswith("public_safety.") else start
         result = load(land_window(name, _at(first), _at(as_of), cfg=cfg).batch_id, cfg=cfg)
         assert result.landed == result.loaded + result.quarantined, result
+    if hotel:
+        with running_server(rate_per_s=0, error_rate=0) as url, pytest.MonkeyPatch.context() as mp:
+            mp.setenv("HUITONG_HOTEL_API_URL", url)
+            settings.cache_clear()
+            result = load(land_window("hotel.registrations", _at(start), _at(as_of)).batch_id)
+            assert result.landed == result.loaded + result.quarantined, result
+        settings.cache_clear()
     if any(s.startswith("camera.") for s in sources):
         # The newest catalogue snapshot only: the registry as the platforms list it today.
         load(
@@ -85,8 +92,6 @@ def build_city(home: Path, *, as_of: date, start: date, seed: int = 2026, scale:
         "cautious",
         "--select",
         select,
-        "--vars",
-        f"{{collection_sources: {COLLECTION_SOURCES}}}",
     )
     return MetricsCity(home, cfg, as_of, start)
 

@@ -24,6 +24,9 @@ starts as (
 select
     period_type,
     period_start,
+    -- 2026年 for a year, 2026-03 for a month: sorted descending, the newest year comes first
+    case when period_type = 'year' then substr(cast(period_start as varchar), 1, 4) || '年'
+         else substr(cast(period_start as varchar), 1, 7) end as period_label,
     case when next_start < report_date then next_start else report_date end as period_end,
     {{ add_years('period_start', -1) }} as last_year_start,
     {{ add_years('case when next_start < report_date then next_start else report_date end', -1) }} as last_year_end,

@@ -9,7 +9,8 @@ with persons as (
 )
 
 select
-    jurisdiction_code,
+    persons.jurisdiction_code,
+    j.jurisdiction_name,
     cast(count(*) as bigint) as persons,
     cast(sum(case when sources_seen >= 2 then 1 else 0 end) as bigint) as persons_multi_source,
     {{ safe_ratio('sum(case when sources_seen >= 2 then 1 else 0 end)', 'count(*)') }} as multi_source_share,
@@ -21,4 +22,5 @@ select
     cast(sum({{ s }}_record_count) as bigint) as {{ s }}_records
     {%- endfor %}
 from persons
-group by jurisdiction_code
+left join {{ ref('dim_jurisdiction') }} as j on j.jurisdiction_code = persons.jurisdiction_code
+group by persons.jurisdiction_code, j.jurisdiction_name

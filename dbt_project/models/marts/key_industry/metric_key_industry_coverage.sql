@@ -29,6 +29,7 @@ select
     m.month_start,
     b.industry,
     b.district_code as jurisdiction_code,
+    j.jurisdiction_name,
     cast(count(*) as bigint) as registered_businesses,
     cast(count(r.business_code) as bigint) as reporting_businesses,
     {{ safe_ratio('count(r.business_code)', 'count(*)') }} as coverage,
@@ -36,4 +37,5 @@ select
 from months as m
 cross join registry as b
 left join reported as r on r.month_start = m.month_start and r.business_code = b.business_code
-group by m.month_start, b.industry, b.district_code
+left join {{ ref('dim_jurisdiction') }} as j on j.jurisdiction_code = b.district_code
+group by m.month_start, b.industry, b.district_code, j.jurisdiction_name

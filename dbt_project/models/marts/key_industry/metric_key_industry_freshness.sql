@@ -24,6 +24,7 @@ last_record as (
 select
     b.industry,
     b.district_code as jurisdiction_code,
+    j.jurisdiction_name,
     a.as_of_date,
     cast(count(*) as bigint) as registered_businesses,
     cast(sum(case when l.last_record_date > {{ add_days('a.as_of_date', -days) }} then 1 else 0 end) as bigint)
@@ -35,4 +36,5 @@ select
 from registry as b
 cross join as_of as a
 left join last_record as l on l.business_code = b.business_code
-group by b.industry, b.district_code, a.as_of_date
+left join {{ ref('dim_jurisdiction') }} as j on j.jurisdiction_code = b.district_code
+group by b.industry, b.district_code, j.jurisdiction_name, a.as_of_date

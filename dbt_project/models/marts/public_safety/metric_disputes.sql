@@ -16,6 +16,7 @@ found_last_year as (
 select
     g.period_type,
     g.period_start,
+    g.period_label,
     g.period_end,
     g.is_current,
     g.jurisdiction_code,

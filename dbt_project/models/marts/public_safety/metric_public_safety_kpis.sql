@@ -30,6 +30,7 @@ survey as (
 select
     g.period_type,
     g.period_start,
+    g.period_label,
     g.period_end,
     g.last_year_start,
     g.last_year_end,

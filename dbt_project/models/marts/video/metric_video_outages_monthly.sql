@@ -29,6 +29,7 @@ select
     k.month_start,
     k.programme,
     k.jurisdiction_code,
+    j.jurisdiction_name,
     coalesce(b.outages, 0) as outages,
     coalesce(r.repairs, 0) as repairs,
     coalesce(r.repair_hours, 0) as repair_hours,
@@ -40,3 +41,4 @@ left join begun as b
 left join repaired as r
     on r.month_start = k.month_start and r.programme = k.programme
     and coalesce(r.jurisdiction_code, '') = coalesce(k.jurisdiction_code, '')
+left join {{ ref('dim_jurisdiction') }} as j on j.jurisdiction_code = k.jurisdiction_code
