@@ -96,7 +96,11 @@ def _replace(identifier: str, schema: pa.Schema, rows: list[dict], batch_id: str
 
     def commit() -> None:
         table = get_catalog(cfg).load_table(identifier)
-        table.overwrite(data, overwrite_filter=EqualTo("batch_id", batch_id))
+        table.overwrite(
+            data,
+            overwrite_filter=EqualTo("batch_id", batch_id),
+            snapshot_properties={"huitong.batch-id": batch_id},  # names the batch in `huitong lake snapshots`
+        )
 
     with_commit_retry(commit)
 
