@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from huitong.config import settings
-from huitong.serving.superset_sample import publish_build, write_hotel_stays_build
+from huitong.serving.superset_sample import add_marts, publish_build, write_hotel_stays_build
 from huitong.serving.superset_server import SupersetServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +79,7 @@ class Serving:
 
 
 @pytest.fixture(scope="session")
-def superset_serving(tmp_path_factory: pytest.TempPathFactory) -> Serving:
+def superset_serving(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Serving:
     given = os.environ.get("HUITONG_SUPERSET_TEST_HOME")
     if given:
         home = Path(given).resolve()
@@ -90,6 +90,8 @@ def superset_serving(tmp_path_factory: pytest.TempPathFactory) -> Serving:
     home = tmp_path_factory.mktemp("superset_home")
     build = home / "warehouse" / "build.duckdb"
     write_hotel_stays_build(build)
+    # The metric dashboards read the marts of a small simulated city built by the real pipeline steps.
+    add_marts(build, request.getfixturevalue("metrics_city").cfg.build_db)
     publish_build(home, build)
     return Serving(home, home / "serving" / "current.duckdb", owned=True)
 

@@ -128,7 +128,11 @@ def test_superset_charts_show_the_pipeline_output(pipeline, superset, superset_s
         total = con.execute("select sum(stays) from marts.metric_hotel_stays_daily").fetchone()[0]
     client = superset.client()
     seen_total = None
+    # The walking skeleton carries the hotel source; the metric dashboards are checked on a fuller city
+    # (tests/integration/test_superset.py over the metrics_city marts).
     for dashboard in client.dashboards():
+        if dashboard["slug"] != "hotel-stays":
+            continue
         for chart in client.dashboard_charts(dashboard["id"]):
             results = client.chart_data(chart["id"], force=True)
             assert results and all(r["rowcount"] > 0 for r in results), chart["slice_name"]

@@ -24,11 +24,15 @@ def served_total(serving_db: Path) -> int:
         return con.execute("SELECT SUM(stays) FROM marts.metric_hotel_stays_daily").fetchone()[0]
 
 
+def is_total_stays(form_data: dict) -> bool:
+    return form_data.get("viz_type") == "big_number_total" and form_data.get("metric") == "total_stays"
+
+
 def total_stays_chart(client: SupersetClient) -> int:
     """The id of the dashboard chart that shows all stays in one number (big_number_total)."""
     for dashboard in client.dashboards():
         for chart in client.dashboard_charts(dashboard["id"]):
-            if chart["form_data"].get("viz_type") == "big_number_total":
+            if is_total_stays(chart["form_data"]):
                 return chart["id"]
     raise AssertionError("no big-number chart on any dashboard")
 
@@ -135,6 +139,7 @@ def test_init_applies_edited_yaml_to_a_running_instance(superset: SupersetServer
         p
         for p in (edited / "charts").glob("*.yaml")
         if "viz_type: big_number_total" in p.read_text(encoding="utf-8")
+        and "metric: total_stays" in p.read_text(encoding="utf-8")
     ]
     text = chart_file.read_text(encoding="utf-8")
     old = client.get(f"/api/v1/chart/{chart_id}")["result"]["description"]
@@ -150,7 +155,7 @@ def test_init_applies_edited_yaml_to_a_running_instance(superset: SupersetServer
 
 
 def test_dashboard_screenshot(superset: SupersetServer, tmp_path: Path) -> None:
-    """Optional: the dashboard as a person sees it, in headless Chromium (needs Debian's chromium packages)."""
+    """Optional: every dashboard as a person sees it, in headless Chromium (needs Debian's chromium packages)."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
         pytest.skip(
@@ -180,14 +185,18 @@ def test_dashboard_screenshot(superset: SupersetServer, tmp_path: Path) -> None:
         wait.until(ec.presence_of_element_located((By.ID, "username"))).send_keys("admin")
         browser.find_element(By.ID, "password").send_keys(superset.admin_password + "\n")
         wait.until(ec.url_changes(f"{superset.url}/login/"))
-        browser.get(f"{superset.url}/superset/dashboard/hotel-stays/")
-        wait.until(
-            ec.presence_of_all_elements_located(
-                (By.CSS_SELECTOR, ".chart-container canvas, .chart-container table")
+        shots = []
+        for slug in sorted(d["slug"] for d in superset.client().dashboards()):
+            browser.get(f"{superset.url}/superset/dashboard/{slug}/")
+            wait.until(
+                ec.presence_of_all_elements_located(
+                    (By.CSS_SELECTOR, ".chart-container canvas, .chart-container table")
+                )
             )
-        )
-        shot = tmp_path / "hotel_stays.png"
-        browser.save_screenshot(str(shot))
+            shots.append(tmp_path / f"{slug}.png")
+            browser.save_screenshot(str(shots[-1]))
+            # No chart shows Superset's error panel.
+            assert not browser.find_elements(By.CSS_SELECTOR, ".chart-container .alert-danger"), slug
     finally:
         browser.quit()
-    assert shot.stat().st_size > 10_000
+    assert shots and all(shot.stat().st_size > 10_000 for shot in shots)

@@ -67,3 +67,29 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def add_marts(build: Path, source: Path) -> list[str]:
+    """Copy every marts table of the dbt build ``source`` that ``build`` lacks into ``build`` (the Superset tests
+    serve the sample hotel mart beside a small simulated city's metric marts). Returns the tables copied."""
+    with duckdb.connect(str(build)) as con:
+        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name <> 'src'"
+            ).fetchall()
+        }
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' AND schema_name = 'marts' "
+                "ORDER BY table_name"
+            ).fetchall()
+            if r[0] not in have
+        ]
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        for table in tables:
+            con.execute(f'CREATE TABLE marts."{table}" AS SELECT * FROM src.marts."{table}"')
+        con.execute("DETACH src")
+    return tables
