@@ -83,16 +83,60 @@ def _quarantine_row(source, offset_part: str, offset: int, payload: str, rules: 
             "_source_part": offset_part, "_source_offset": offset}  # fmt: skip
 
 
+@dataclass
+class PreparedLoad:
+    """What `load` writes for one landed batch, before any write: the bronze rows, the quarantine rows (landed =
+    good + quarantined) and the validation result. The Spark backfill (huitong.spark.backfill) writes the same."""
+
+    batch_id: str
+    source: object
+    start: datetime
+    end: datetime
+    good: pa.Table
+    quarantine: pa.Table
+    result: object  # huitong.quality.ValidationResult
+    newest: datetime | None
+
+
 def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
     """Validate a landed batch and load it into bronze and the quarantine. Safe to re-run: it replaces the
     batch's window, so a retry after a crash, or a re-run of the same interval, converges to the same content."""
-    from huitong.quality import validate_batch
+    cfg = cfg or settings()
+    prepared = prepare_load(batch_id, cfg)
+    source, start, end = prepared.source, prepared.start, prepared.end
+    good, result = prepared.good, prepared.result
+    bronze.replace_window(
+        bronze_table(source.name, source.entity), good, start, end, batch_id=batch_id, cfg=cfg
+    )
+    bronze.replace_window(QUARANTINE, prepared.quarantine, start, end,
+                          batch_id=batch_id, scope={"source": source.name, "entity": source.entity},
+                          partition_by=[bronze.identity_partition("source")], cfg=cfg)  # fmt: skip
+    q_count = prepared.quarantine.num_rows
+    landed = good.num_rows + q_count
+    entry = ledger.LedgerEntry(batch_id=batch_id, source=source.name, entity=source.entity, window_start=start,
+                               window_end=end, landed=landed, loaded=good.num_rows, quarantined=q_count,
+                               status="loaded", newest_record_at=prepared.newest)  # fmt: skip
+    ledger.record(entry, cfg)
+    checks = {name: (count, count == 0) for name, count in result.unexpected_counts.items()}
+    checks.update({f"batch:{c.name}": (0 if c.success else 1, c.success) for c in result.batch_checks})
+    ledger.record_validations(batch_id, source.name, source.entity, checks, cfg)
+    outcome = LoadResult(batch_id, landed, good.num_rows, q_count)
+    log.info("loaded %s", outcome)
+    # Batch-level failures (empty or anomalous volume, stale data) fail the task after the rows are safe.
+    result.raise_for_batch_failures()
+    return outcome
 
+
+def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | None = None) -> PreparedLoad:
+    """Parse, hash, check the window, validate (Great Expectations) and pseudonymise a landed batch: the rows
+    `load` writes, without writing them. Pure apart from reading the landed files."""
     cfg = cfg or settings()
     batch = load_batch(batch_id, cfg)
     source = get_source(batch.source, batch.entity)
     key = cfg.hmac_key() if source.pseudonymised else b""  # fails on a missing key before any data is touched
-    now = datetime.now(UTC)
+    from huitong.quality import validate_batch  # after the checks: importing Great Expectations takes seconds
+
+    now = now or datetime.now(UTC)
     start, end = batch.window_start.astimezone(UTC), batch.window_end.astimezone(UTC)
 
     records: list[dict] = []
@@ -123,7 +167,6 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
             records.append(rec)
             lineage.append({"_source_part": part["name"], "_source_offset": offset, "_record_hash": digest,
                             "_watermark_at": watermark})  # fmt: skip
-    landed = len(records) + len(quarantine)
 
     columns = list(source.columns) + sorted({k for r in records for k in r} - set(source.columns))
     import pandas as pd
@@ -150,9 +193,6 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
             row[f"{column}_token"] = token(key, kind, records[i].get(column))
         good_rows.append({**row, **lineage[i], **common})
     good = pa.Table.from_pylist(good_rows, schema=_bronze_schema(columns + token_columns))
-    bronze.replace_window(
-        bronze_table(source.name, source.entity), good, start, end, batch_id=batch_id, cfg=cfg
-    )
 
     q_rows = []
     for row in quarantine:
@@ -160,21 +200,6 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
         row.setdefault("_watermark_at", start)
         row["_record_hash"] = record_hash({"payload": row["payload"]})
         q_rows.append(row)
-    q_schema = _quarantine_schema()
-    bronze.replace_window(QUARANTINE, pa.Table.from_pylist(q_rows, schema=q_schema), start, end,
-                          batch_id=batch_id, scope={"source": source.name, "entity": source.entity},
-                          partition_by=[bronze.identity_partition("source")], cfg=cfg)  # fmt: skip
-
+    q_table = pa.Table.from_pylist(q_rows, schema=_quarantine_schema())
     newest = max((lin["_watermark_at"] for lin in lineage), default=None)
-    entry = ledger.LedgerEntry(batch_id=batch_id, source=source.name, entity=source.entity, window_start=start,
-                               window_end=end, landed=landed, loaded=good.num_rows, quarantined=len(q_rows),
-                               status="loaded", newest_record_at=newest)  # fmt: skip
-    ledger.record(entry, cfg)
-    checks = {name: (count, count == 0) for name, count in result.unexpected_counts.items()}
-    checks.update({f"batch:{c.name}": (0 if c.success else 1, c.success) for c in result.batch_checks})
-    ledger.record_validations(batch_id, source.name, source.entity, checks, cfg)
-    outcome = LoadResult(batch_id, landed, good.num_rows, len(q_rows))
-    log.info("loaded %s", outcome)
-    # Batch-level failures (empty or anomalous volume, stale data) fail the task after the rows are safe.
-    result.raise_for_batch_failures()
-    return outcome
+    return PreparedLoad(batch_id, source, start, end, good, q_table, result, newest)

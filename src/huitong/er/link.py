@@ -85,8 +85,11 @@ def _load_input(db_path: Path, input_path: Path) -> int:
 
 
 def link(input_path: Path, output_path: Path, entity: str = "person", train: bool = True,
-         work_dir: Path | None = None) -> dict:  # fmt: skip
-    """Resolve the records of `input_path` and write record_id -> entity_id to `output_path` (Parquet)."""
+         work_dir: Path | None = None, tables_dir: Path | None = None) -> dict:  # fmt: skip
+    """Resolve the records of `input_path` and write record_id -> entity_id to `output_path` (Parquet).
+    `tables_dir`: also write the intermediate tables there (records.parquet = int_person_records, pairs.parquet =
+    int_persons_scored, clusters.parquet = int_persons_clustered, params.parquet = int_person_match_params),
+    e.g. to compare engines."""
     if entity != "person":
         raise ValueError(f"er link supports entity 'person' only, not {entity!r}")
     with tempfile.TemporaryDirectory(prefix="huitong-er-link-", dir=work_dir) as tmp:
@@ -112,5 +115,11 @@ def link(input_path: Path, output_path: Path, entity: str = "person", train: boo
             entities = con.execute(
                 "select count(distinct entity_id) from intermediate.int_persons_clustered"
             ).fetchone()[0]
+            if tables_dir is not None:
+                Path(tables_dir).mkdir(parents=True, exist_ok=True)
+                for name, model in (("records", "int_person_records"), ("pairs", "int_persons_scored"),
+                                    ("clusters", "int_persons_clustered"), ("params", "int_person_match_params")):  # fmt: skip
+                    target = (Path(tables_dir) / f"{name}.parquet").resolve()
+                    con.execute(f"copy intermediate.{model} to '{target}' (format parquet)")
     log.info("er link: %d records -> %d entities", records, entities)
     return {"records": records, "entities": entities, "trained": trained is not None}

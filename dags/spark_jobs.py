@@ -1,0 +1,101 @@
+"""Spark jobs for when the data outgrows one machine (manual runs, no schedule): the bulk backfill of a source's
+landed history into bronze-shaped Parquet, and person entity resolution at scale. Both are spark-submit runs of
+spark_jobs/*.py through Airflow's SparkSubmitOperator; the logic lives in huitong.spark (core venv).
+
+The master is configuration, not code: HUITONG_SPARK_MASTER (default `local[*]`; `spark://host:7077` or
+`k8s://https://...` in production) becomes the Airflow connection `huitong_spark` unless that connection is
+defined (AIRFLOW_CONN_HUITONG_SPARK or the metadata database), e.g. with a deploy mode or a namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pendulum
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.sdk import DAG, Param
+
+from huitong_dags import CORE_BIN, DEFAULT_ARGS, PROJECT_ROOT
+
+SPARK_CONN_ID = "huitong_spark"
+MASTER = os.environ.get("HUITONG_SPARK_MASTER", "local[*]")
+# The connection the operator reads; defined from HUITONG_SPARK_MASTER in every process that parses this file
+# (scheduler and task runners alike), so a task sees the same master the DAG was rendered with.
+os.environ.setdefault(
+    f"AIRFLOW_CONN_{SPARK_CONN_ID.upper()}", json.dumps({"conn_type": "spark", "host": MASTER})
+)
+
+# spark-submit and the Python the driver and local workers run: the core venv's (pyspark, huitong). On a cluster
+# the executors' Python comes from the image (infra/spark/), set with spark.pyspark.python in HUITONG_SPARK_CONF.
+SPARK_ENV = {
+    "PATH": f"{CORE_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+    "PYSPARK_PYTHON": str(CORE_BIN / "python"),
+    "PYSPARK_DRIVER_PYTHON": str(CORE_BIN / "python"),
+    **{k: v for k, v in os.environ.items() if k.startswith("HUITONG_") or k == "JAVA_HOME"},
+}
+SPARK_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.shuffle.partitions": os.environ.get("HUITONG_SPARK_SHUFFLE_PARTITIONS", "200"),
+    **json.loads(os.environ.get("HUITONG_SPARK_CONF", "{}")),
+}
+JOBS = PROJECT_ROOT / "spark_jobs"
+
+
+def spark_dag(dag_id: str, description: str, job: str, args: list[str], params: dict, tags: list[str]) -> DAG:
+    """A manually triggered DAG with one spark-submit task running spark_jobs/<job>.py."""
+    with DAG(
+        dag_id=dag_id,
+        description=description,
+        schedule=None,
+        start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+        catchup=False,
+        default_args={**DEFAULT_ARGS, "retries": 0},  # a failed Spark job is re-run by hand, after a look
+        params=params,
+        tags=["spark", *tags],
+        doc_md=__doc__,
+    ) as dag:
+        SparkSubmitOperator(
+            task_id=job,
+            conn_id=SPARK_CONN_ID,
+            application=str(JOBS / f"{job}.py"),
+            application_args=args,
+            conf=SPARK_CONF,
+            env_vars=SPARK_ENV,
+            name=f"huitong-{job.replace('_', '-')}",
+        )
+    return dag
+
+
+backfill_dag = spark_dag(
+    "spark_backfill",
+    "Spark: a source's landed history -> bronze-shaped Parquet (parse, hashes, quarantine split)",
+    "backfill_bronze",
+    [
+        "{{ params.source }}",
+        "{% if params.start %}--start={{ params.start }}{% endif %}",
+        "{% if params.end %}--end={{ params.end }}{% endif %}",
+    ],
+    {
+        "source": Param("hotel.registrations", type="string", description="source.entity to backfill"),
+        "start": Param("", type="string", description="first window start (ISO 8601; empty: all landed)"),
+        "end": Param("", type="string", description="end, exclusive (ISO 8601; empty: all landed)"),
+    },
+    ["backfill"],
+)
+person_er_dag = spark_dag(
+    "spark_person_er",
+    "Spark: person entity resolution at scale with the dbt model's blocking, levels and parameters",
+    "person_er",
+    [
+        "--input={{ params.persons }}",
+        "{% if params.params_path %}--params={{ params.params_path }}{% endif %}",
+    ],
+    {
+        "persons": Param(type="string", description="person records Parquet (documented columns of er link)"),
+        "params_path": Param(
+            "", type="string", description="trained parameters, CSV/Parquet; empty: defaults"
+        ),
+    },
+    ["er"],
+)
