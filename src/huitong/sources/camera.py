@@ -157,7 +157,10 @@ def parse_json_lines(part_name: str, data: bytes) -> ParsedPart:
     except ValueError as exc:
         parsed.errors.append((0, data.decode("utf-8", "replace"), f"{part_name}: undecodable: {exc}"))
         return parsed
-    for offset, line in enumerate(text.splitlines()):
+    # Lines end at "\n" only: str.splitlines() would also cut at U+2028, U+0085 and other separators that JSON
+    # writers leave unescaped inside string values, breaking a valid record into malformed pieces.
+    for offset, line in enumerate(text.split("\n")):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

@@ -61,7 +61,11 @@ class HotelApiSource:
                     continue  # a 429 is the server pacing us, not a failure: it does not use up an attempt
                 reason = f"HTTP {response.status_code}: {response.text[:200]}"
             if attempt == self.max_attempts:
-                raise SourceUnavailable(f"hotel API {url} failed {attempt} times, last: {reason}")
+                raise SourceUnavailable(
+                    f"hotel API {url} failed {attempt} times, last: {reason}. Nothing was landed; the run can be "
+                    "retried as is. Check that the hotel system is up and that HUITONG_HOTEL_API_URL points at it"
+                    " (`huitong source serve hotel` runs the simulated one)."
+                )
             log.warning("hotel API attempt %d failed (%s); retrying in %.1fs", attempt, reason, delay)
             time.sleep(delay)
             delay = min(delay * 2, 30.0)

@@ -51,16 +51,20 @@ def parse_export(part_name: str, data: bytes) -> ParsedPart:
         parsed.errors.append((0, data.decode("utf-8", "replace"), f"{part_name}: {exc}"))
         return parsed
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    for offset, cells in enumerate(reader):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            raw = ",".join(cells)
-            parsed.errors.append((offset, raw, f"{part_name} row {offset + 1}: {len(cells)} cells, header has {len(header)}"))  # fmt: skip
-            continue
-        row = {name: (value if value != "" else None) for name, value in zip(header, cells, strict=False)}
-        parsed.records.append({**dict.fromkeys(header), **row, "export_date": export_day})
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        for offset, cells in enumerate(reader):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                raw = ",".join(cells)
+                parsed.errors.append((offset, raw, f"{part_name} row {offset + 1}: {len(cells)} cells, header has {len(header)}"))  # fmt: skip
+                continue
+            row = {name: (value if value != "" else None) for name, value in zip(header, cells, strict=False)}
+            parsed.records.append({**dict.fromkeys(header), **row, "export_date": export_day})
+    except csv.Error as exc:
+        # e.g. a field over the CSV size limit: the file is quarantined whole, never half-read
+        return ParsedPart(errors=[(0, text, f"{part_name} is not readable CSV: {exc}")])
     return parsed
 
 

@@ -46,11 +46,16 @@ class RegistrySnapshotSource:
         except UnicodeDecodeError as exc:
             parsed.errors.append((0, data.decode("utf-8", "replace"), f"{part_name} is not UTF-8: {exc}"))
             return parsed
-        for offset, row in enumerate(csv.DictReader(io.StringIO(text))):
-            if None in row:  # more cells than headers
-                parsed.errors.append((offset, ",".join(map(str, row.values())), "row has more cells than the header"))
-                continue
-            parsed.records.append({k: (v if v != "" else None) for k, v in row.items()})
+        try:
+            for offset, row in enumerate(csv.DictReader(io.StringIO(text, newline=""))):
+                if None in row:  # more cells than headers
+                    payload = ",".join(map(str, row.values()))
+                    parsed.errors.append((offset, payload, "row has more cells than the header"))
+                    continue
+                parsed.records.append({k: (v if v != "" else None) for k, v in row.items()})
+        except csv.Error as exc:
+            # A registry is a whole snapshot: half of one would look like deletions. Quarantine it whole.
+            return ParsedPart(errors=[(0, text, f"{part_name} is not readable CSV: {exc}")])
         return parsed
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:

@@ -113,7 +113,10 @@ def rows_to_records(rows: list[list[object]]) -> ParsedPart:
     if not rows or not any(_cell(v) for v in rows[0]):
         parsed.errors.append((0, "", "the file has no header row"))
         return parsed
-    headers = map_headers([as_text(h) or "" for h in rows[0]])
+    header_cells = list(rows[0])
+    while header_cells and _cell(header_cells[-1]) is None:
+        header_cells.pop()  # xlsx rows are padded to the sheet's widest row: those cells name no column
+    headers = map_headers([as_text(h) or "" for h in header_cells])
     for number, row in enumerate(rows[1:], start=1):
         cells = [_cell(v) for v in row]
         if not any(cells):

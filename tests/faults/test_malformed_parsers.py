@@ -1,0 +1,342 @@
+"""Malformed input, per file source, property-based (hypothesis): whatever bytes arrive, the parsers never crash;
+every row that can be read is returned as a record, every one that cannot becomes an error row with a reason (the
+loader quarantines it with its payload), and nothing is silently dropped.
+
+Each test builds a delivery from generated good rows and generated bad rows, so the expected counts are known.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from huitong.sources.camera import parse_catalog, parse_json_lines
+from huitong.sources.parcel import SOURCE as PARCEL
+from huitong.sources.public_safety import COLUMNS as PS_COLUMNS
+from huitong.sources.public_safety import parse_export
+from huitong.sources.reference import SOURCES as REFERENCE
+from huitong.sources.trade import COLUMNS as TRADE_COLUMNS
+from huitong.sources.trade import SOURCE as TRADE
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Text a system might send: any Unicode outside surrogates (and NUL, which has its own whole-file rule).
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+# Text an XML 1.0 document can carry at all (no control characters or non-characters).
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn")), max_size=30)
+# One line's worth of text (no line break of any kind) for the bad lines of line-oriented files.
+LINE_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Zl", "Zp", "Cc")), max_size=30)
+KEY = st.text("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=4, max_size=12)
+PARSED = []  # (source, rows, records, errors) per example, for the summary line
+
+
+def check_errors(parsed) -> None:
+    for offset, payload, reason in parsed.errors:
+        assert isinstance(offset, int) and isinstance(payload, str) and reason.strip(), (
+            offset,
+            payload,
+            reason,
+        )
+
+
+def summarise(source: str, sent: int, parsed) -> None:
+    PARSED.append((source, sent, len(parsed.records), len(parsed.errors)))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def print_counts():
+    yield
+    from tests.faults.conftest import report
+
+    for source in sorted({p[0] for p in PARSED}):
+        rows = [p for p in PARSED if p[0] == source]
+        lost = report(f"malformed_{source}", *(sum(r[i] for r in rows) for i in (1, 2, 3)))
+        assert lost == 0
+
+
+# ---- JSON Lines: parcel drop (optionally gzipped) and camera status events ----
+
+GOOD_OBJECT = st.dictionaries(st.sampled_from(["waybill_no", "sender_name", "event_time", "x"]),
+                              st.one_of(TEXT, st.integers(), st.none(), st.booleans()), min_size=1)  # fmt: skip
+BAD_LINE = st.one_of(
+    LINE_TEXT.map(lambda t: ("{not json " + t).encode()),  # broken JSON
+    st.lists(st.integers(), max_size=3).map(lambda v: json.dumps(v).encode()),  # JSON, not an object
+    LINE_TEXT.map(lambda t: b"\xff\xfe" + t.encode()),  # not UTF-8
+)
+LINES = st.lists(
+    st.one_of(GOOD_OBJECT.map(lambda o: ("good", json.dumps(o, ensure_ascii=False).encode())),
+              BAD_LINE.map(lambda b: ("bad", b))),
+    max_size=25,
+)  # fmt: skip
+
+
+def lines_delivery(lines, blank_lines: bool) -> bytes:
+    body = b"\n".join(raw for _, raw in lines) + b"\n"
+    return body.replace(b"\n", b"\n\n") if blank_lines else body
+
+
+@SETTINGS
+@given(lines=LINES, gz=st.booleans(), blank=st.booleans())
+def test_parcel_lines_every_good_line_loaded_every_bad_one_quarantined(lines, gz, blank):
+    data = lines_delivery(lines, blank)
+    name = "20260210T013000Z__2026-02-10__09__outlet.jsonl" + (".gz" if gz else "")
+    parsed = PARCEL.parse(name, gzip.compress(data) if gz else data)
+    goods = [json.loads(raw) for kind, raw in lines if kind == "good"]
+    assert len(parsed.records) == len(goods) and len(parsed.errors) == len(lines) - len(goods)
+    for record, good in zip(parsed.records, goods, strict=True):
+        assert set(record) == set(good) | {"_arrival_hour"}
+    check_errors(parsed)
+    summarise("parcel", len(lines), parsed)
+
+
+@SETTINGS
+@given(lines=LINES, cut=st.integers(min_value=1, max_value=400))
+def test_parcel_truncated_or_corrupt_gzip_keeps_what_it_can_and_records_the_loss(lines, cut):
+    packed = gzip.compress(lines_delivery(lines, False))
+    damaged = packed[: max(1, len(packed) - cut)]
+    parsed = PARCEL.parse("20260210T013000Z__2026-02-10__09__outlet.jsonl.gz", damaged)
+    assert parsed.errors, "a damaged file must leave a quarantine row"
+    assert any("gzip" in reason for _, _, reason in parsed.errors)
+    assert len(parsed.records) <= sum(1 for kind, _ in lines if kind == "good")
+    check_errors(parsed)
+
+
+@SETTINGS
+@given(lines=LINES, blank=st.booleans())
+def test_camera_status_lines_every_good_line_loaded_every_bad_one_quarantined(lines, blank):
+    # status exports are UTF-8 or GB18030: the undecodable-bytes lines make the whole file one error instead
+    lines = [(k, raw) for k, raw in lines if not raw.startswith(b"\xff\xfe")]
+    parsed = parse_json_lines("status-34020000002000000001-2026-02-10.jsonl", lines_delivery(lines, blank))
+    goods = [json.loads(raw) for kind, raw in lines if kind == "good"]
+    assert len(parsed.records) == len(goods) and len(parsed.errors) == len(lines) - len(goods)
+    check_errors(parsed)
+    summarise("camera_status_events", len(lines), parsed)
+
+
+# ---- CSV: trade uploads (CSV and xlsx), public-safety exports, reference registries ----
+
+CELL = TEXT
+GOOD_ROW = st.tuples(KEY, st.lists(CELL, min_size=0, max_size=len(TRADE_COLUMNS) - 1))
+BAD_ROW = st.tuples(KEY, st.lists(CELL, min_size=len(TRADE_COLUMNS), max_size=len(TRADE_COLUMNS) + 3), KEY)
+ROWS = st.lists(st.one_of(GOOD_ROW.map(lambda r: ("good", [r[0], *r[1]])),
+                          BAD_ROW.map(lambda r: ("bad", [r[0], *r[1], r[2]]))), max_size=20)  # fmt: skip
+
+
+def csv_bytes(header, rows, encoding: str) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for _, cells in rows:
+        writer.writerow(cells)
+    return out.getvalue().encode(encoding)
+
+
+@SETTINGS
+@given(rows=ROWS, encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+def test_trade_csv_every_good_row_loaded_every_bad_row_quarantined(rows, encoding):
+    data = csv_bytes(["交易编号", *TRADE_COLUMNS[1:]], rows, encoding)
+    parsed = TRADE.parse("2026-02-10__S001__trades.csv", data)
+    goods = [cells for kind, cells in rows if kind == "good"]
+    assert len(parsed.records) == len(goods) and len(parsed.errors) == len(rows) - len(goods)
+    assert [r["trade_id"] for r in parsed.records] == [g[0] for g in goods] or encoding == "gb18030"
+    check_errors(parsed)
+    summarise("trade_csv", len(rows), parsed)
+
+
+XLSX_CELL = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
+
+
+@settings(max_examples=15, deadline=None)
+@given(rows=st.lists(st.one_of(st.tuples(KEY, XLSX_CELL).map(lambda r: ("good", list(r))),
+                               st.lists(XLSX_CELL, min_size=len(TRADE_COLUMNS), max_size=len(TRADE_COLUMNS) + 2)
+                               .map(lambda c: ("bad", ["K1", *c, "extra"]))), max_size=12))  # fmt: skip
+def test_trade_xlsx_every_good_row_loaded_every_bad_row_quarantined(rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(TRADE_COLUMNS))
+    for _, cells in rows:
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = TRADE.parse("2026-02-10__S001__trades.xlsx", buffer.getvalue())
+    goods = [cells for kind, cells in rows if kind == "good"]
+    assert len(parsed.records) == len(goods) and len(parsed.errors) == len(rows) - len(goods)
+    check_errors(parsed)
+    summarise("trade_xlsx", len(rows), parsed)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=300), name=st.sampled_from(["x.csv", "x.xlsx"]))
+def test_trade_any_bytes_never_crash(data, name):
+    parsed = TRADE.parse(f"2026-02-10__S001__{name}", data)
+    check_errors(parsed)
+
+
+def test_trade_nul_bytes_and_broken_xlsx_are_quarantined_whole():
+    for name, data in (("x.csv", b"trade_id\n\x00\x00\x00\n"), ("x.xlsx", b"PK\x03\x04 not a zip")):
+        parsed = TRADE.parse(name, data)
+        assert parsed.records == [] and len(parsed.errors) == 1
+        assert parsed.errors[0][1].startswith("base64:") and "cannot be read" in parsed.errors[0][2]
+
+
+PS_HEADER = list(PS_COLUMNS["incidents"])
+PS_ROWS = st.lists(
+    st.one_of(st.tuples(KEY, st.lists(CELL, max_size=len(PS_HEADER) - 1)).map(lambda r: ("good", [r[0], *r[1]])),
+              st.lists(CELL, min_size=len(PS_HEADER), max_size=len(PS_HEADER) + 2)
+              .map(lambda c: ("bad", ["I1", *c]))),
+    max_size=20,
+)  # fmt: skip
+
+
+@SETTINGS
+@given(rows=PS_ROWS, encoding=st.sampled_from(["utf-8", "gb18030"]))
+def test_public_safety_export_every_good_row_loaded_every_bad_row_quarantined(rows, encoding):
+    parsed = parse_export("incidents-2026-02-10.csv", csv_bytes(PS_HEADER, rows, encoding))
+    goods = [cells for kind, cells in rows if kind == "good"]
+    assert len(parsed.records) == len(goods) and len(parsed.errors) == len(rows) - len(goods)
+    assert all(r["export_date"] == "2026-02-10" for r in parsed.records)
+    check_errors(parsed)
+    summarise("public_safety_incidents", len(rows), parsed)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=300))
+def test_public_safety_any_bytes_never_crash(data):
+    check_errors(parse_export("disputes-2026-02-10.csv", data))
+
+
+REF = REFERENCE["admin_divisions"]
+REF_ROWS = st.lists(
+    st.one_of(st.tuples(KEY, st.lists(CELL, max_size=3)).map(lambda r: ("good", [r[0], *r[1]])),
+              st.lists(CELL, min_size=4, max_size=6).map(lambda c: ("bad", ["320000", *c]))),
+    max_size=20,
+)  # fmt: skip
+
+
+@SETTINGS
+@given(rows=REF_ROWS)
+def test_reference_csv_every_good_row_loaded_every_bad_row_quarantined(rows):
+    parsed = REF.parse("admin_divisions.csv", csv_bytes(list(REF.columns), rows, "utf-8"))
+    goods = [cells for kind, cells in rows if kind == "good"]
+    assert len(parsed.records) == len(goods) and len(parsed.errors) == len(rows) - len(goods)
+    assert [r["division_code"] for r in parsed.records] == [g[0] for g in goods]
+    check_errors(parsed)
+    summarise("reference_admin_divisions", len(rows), parsed)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=300))
+def test_reference_any_bytes_never_crash(data):
+    check_errors(REF.parse("admin_divisions.csv", data))
+
+
+# ---- XML: camera Catalog responses ----
+
+ITEM = st.fixed_dictionaries({"DeviceID": st.from_regex(r"\A\d{20}\Z"), "Name": XML_TEXT, "Status": XML_TEXT,
+                              "Address": XML_TEXT})  # fmt: skip
+
+
+def catalog_bytes(items: list[dict], announced: int | None, encoding: str) -> bytes:
+    root = ET.Element("Response")
+    ET.SubElement(root, "CmdType").text = "Catalog"
+    ET.SubElement(root, "DeviceID").text = "34020000002000000001"
+    if announced is not None:
+        ET.SubElement(root, "SumNum").text = str(announced)
+    devices = ET.SubElement(root, "DeviceList", Num=str(len(items)))
+    for item in items:
+        element = ET.SubElement(devices, "Item")
+        for tag, text in item.items():
+            ET.SubElement(element, tag).text = text
+    body = ET.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="{encoding}"?>\n{body}'.encode(encoding)
+
+
+@SETTINGS
+@given(
+    items=st.lists(ITEM, max_size=12), complete=st.booleans(), encoding=st.sampled_from(["utf-8", "gb18030"])
+)
+def test_camera_catalog_items_all_loaded_or_all_quarantined(items, complete, encoding):
+    announced = len(items) if complete else len(items) + 1
+    parsed = parse_catalog(
+        "catalog-34020000002000000001-2026-02-10.xml", catalog_bytes(items, announced, encoding)
+    )
+    if complete:
+        assert len(parsed.records) == len(items) and parsed.errors == []
+        for record, item in zip(parsed.records, items, strict=True):
+            assert record["device_id"] == item["DeviceID"]
+            assert record["name"] == (item["Name"].strip() or None)
+    else:  # a truncated catalogue would make devices look removed: every item is held back, with the reason
+        assert parsed.records == [] and len(parsed.errors) == len(items)
+        assert all("catalogue incomplete" in reason for _, _, reason in parsed.errors)
+    check_errors(parsed)
+    summarise("camera_catalog", len(items), parsed)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=400))
+def test_camera_catalog_any_bytes_never_crash_and_are_quarantined_whole(data):
+    parsed = parse_catalog("catalog-34020000002000000001-2026-02-10.xml", data)
+    assert parsed.records == [] and len(parsed.errors) == 1
+    check_errors(parsed)
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><Response>&a;</Response>', "DOCTYPE/ENTITY"),
+        (b"<Response><CmdType>Keepalive</CmdType></Response>", "not a Catalog response"),
+        (b"<Response><CmdType>Catalog</CmdType><DeviceList><Item>", "malformed XML"),
+        ("<Response>天网</Response>".encode("utf-16"), "undecodable"),
+    ],
+)
+def test_camera_catalog_hand_written_edge_cases(data, reason):
+    parsed = parse_catalog("catalog-34020000002000000001-2026-02-10.xml", data)
+    assert parsed.records == [] and len(parsed.errors) == 1 and reason in parsed.errors[0][2], parsed.errors
+
+
+# ---- hand-written edge cases, each one a bug the properties above found ----
+
+
+def test_a_json_string_holding_unicode_line_separators_is_one_record():
+    """U+2028, U+2029 and U+0085 are legal unescaped inside JSON strings (ensure_ascii=False writers emit them);
+    they must not cut a camera status line in pieces."""
+    line = json.dumps({"event_id": "E1", "device_id": "a\u2028b\x85c\u2029d"}, ensure_ascii=False).encode()
+    for parse in (lambda d: parse_json_lines("status-1-2026-02-10.jsonl", d),
+                  lambda d: PARCEL.parse("20260210T013000Z__a.jsonl", d)):  # fmt: skip
+        parsed = parse(line + b"\r\n" + line + b"\n")
+        assert len(parsed.records) == 2 and parsed.errors == []
+
+
+@pytest.mark.parametrize("parse", [lambda d: REF.parse("admin_divisions.csv", d),
+                                   lambda d: parse_export("incidents-2026-02-10.csv", d)])  # fmt: skip
+def test_csv_the_csv_module_cannot_read_is_quarantined_whole_not_a_crash(parse):
+    huge = b"division_code,name\n1," + b"x" * 200_000 + b"\n2,b\n"  # a field over csv's size limit
+    parsed = parse(huge)
+    assert parsed.records == [] and len(parsed.errors) == 1 and "not readable CSV" in parsed.errors[0][2]
+
+
+def test_reference_csv_with_bare_carriage_returns_does_not_crash():
+    parsed = REF.parse("admin_divisions.csv", b"division_code,name\r1,a\r2,b\r")
+    assert [r["division_code"] for r in parsed.records] == ["1", "2"] and parsed.errors == []
+
+
+def test_trade_xlsx_row_longer_than_its_header_is_quarantined_like_in_csv():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(list(TRADE_COLUMNS))
+    book.active.append(["K1", *[""] * (len(TRADE_COLUMNS) - 1), "", "extra"])
+    book.active.append(["K2", "S1"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parsed = TRADE.parse("2026-02-10__S001__trades.xlsx", buffer.getvalue())
+    assert [r["trade_id"] for r in parsed.records] == ["K2"]
+    assert len(parsed.errors) == 1 and "cells, the header 13" in parsed.errors[0][2]
