@@ -18,11 +18,22 @@ step "2/5 Starting the simulated source systems and Airflow on 127.0.0.1"
 for dag in reference hotel history_load transform; do "$AF/airflow" dags unpause "$dag" >/dev/null 2>&1 || true; done
 
 step "3/5 Loading the city's history under Airflow (history_load -> bronze -> transform -> publish)"
-run_id="demo-$(date +%Y%m%dT%H%M%S)"
-conf=$(printf '{"start": "%sT00:00:00+08:00", "end": "%sT00:00:00+08:00"}' "$HUITONG_HISTORY_START" "$HUITONG_AS_OF")
-"$AF/airflow" dags trigger history_load --run-id "$run_id" --conf "$conf" >/dev/null
-"$CORE/python" "$ROOT/scripts/wait_for_airflow.py" --dag history_load --run-id "$run_id" --timeout 1800
-"$CORE/python" "$ROOT/scripts/wait_for_airflow.py" --dag transform --after-run history_load:"$run_id" --timeout 1800
+loaded="$HUITONG_HOME/.history-loaded-$HUITONG_SCALE-$HUITONG_AS_OF-$HUITONG_HISTORY_START"
+timeout="${HUITONG_DEMO_TIMEOUT:-3600}"
+if [ -f "$loaded" ] && [ -e "$HUITONG_HOME/serving/current.duckdb" ]; then
+  echo "    already loaded and published (remove $loaded to load again)"
+else
+  # A load still running from an interrupted `make demo` is waited for, not started twice.
+  run_id=$("$CORE/python" "$ROOT/scripts/wait_for_airflow.py" --dag history_load --print-active)
+  if [ -n "$run_id" ]; then echo "    history_load $run_id is still running: waiting for it"; else
+    run_id="demo-$(date +%Y%m%dT%H%M%S)"
+    conf=$(printf '{"start": "%sT00:00:00+08:00", "end": "%sT00:00:00+08:00"}' "$HUITONG_HISTORY_START" "$HUITONG_AS_OF")
+    "$AF/airflow" dags trigger history_load --run-id "$run_id" --conf "$conf" >/dev/null
+  fi
+  "$CORE/python" "$ROOT/scripts/wait_for_airflow.py" --dag history_load --run-id "$run_id" --timeout "$timeout"
+  "$CORE/python" "$ROOT/scripts/wait_for_airflow.py" --dag transform --after-run history_load:"$run_id" --timeout "$timeout"
+  touch "$loaded"
+fi
 
 step "4/5 Starting Superset with the dashboards from superset/assets"
 "$ROOT/superset/bin/init"

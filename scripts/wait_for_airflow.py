@@ -39,7 +39,14 @@ def main() -> int:
     parser.add_argument("--run-id")
     parser.add_argument("--after-run", help="DAG:RUN_ID whose end the wanted runs must follow")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument(
+        "--print-active", action="store_true", help="print the run id of a queued or running run (if any), exit"
+    )
     args = parser.parse_args()
+    if args.print_active:
+        active = [r["run_id"] for r in runs(args.dag) if r["state"] in ("queued", "running")]
+        print(active[0] if active else "")
+        return 0
     deadline, last = time.monotonic() + args.timeout, None
     after_end = ""
     if args.after_run:
