@@ -41,3 +41,8 @@ def test_every_dag_imports_with_its_wiring(tmp_path):
     # The transform builds the dbt project layer by layer (one Cosmos `dbt build` each), then publishes.
     layers = ["sync_lake_views", "dbt_staging", "dbt_intermediate", "dbt_marts", "publish"]
     assert dags["transform"]["tasks"] == sorted(layers)
+    # Spark jobs: manual runs (no schedule), one spark-submit task each (tests/integration/test_spark_jobs.py
+    # checks the master they submit to).
+    assert dags["spark_backfill"]["tasks"] == ["backfill_bronze"]
+    assert dags["spark_person_er"]["tasks"] == ["person_er"]
+    assert dags["spark_backfill"]["schedule"] == dags["spark_person_er"]["schedule"] == "NullTimetable"

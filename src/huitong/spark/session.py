@@ -27,6 +27,8 @@ def spark_session(app_name: str, master: str | None = None, conf: dict[str, str]
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     defaults = {
         "spark.sql.session.timeZone": "UTC",
+        # Parquet timestamps as microseconds adjusted to UTC (what pyarrow, DuckDB and bronze use), not INT96
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.adaptive.enabled": "true",
         "spark.ui.enabled": "false",
