@@ -1,10 +1,9 @@
-{#- 寄递实名 One row per waybill, senders and recipients only as keyed phone / ID tokens. The waybill names its
+{#- 寄递实名 One row per waybill, senders and recipients only as keyed phone tokens. The waybill names its
     outlet; the outlet's district comes from the key-business registry (jurisdiction_code is null for an outlet
     the registry does not know). -#}
 select
     w.waybill_no,
     w.outlet_code,
-    w.sender_id_token,
     w.sender_phone_token,
     w.recipient_phone_token,
     {{ to_utc('w.event_at') }} as event_at_utc,

@@ -1,5 +1,6 @@
-{#- 二手/废旧物品交易 One row per registered trade, sellers only as keyed tokens. The shop's district comes from the
-    key-business registry, by shop code else by USCC. -#}
+{#- 二手/废旧物品交易 One row per registered trade. The shop's district comes from the key-business
+    registry, by shop code else by USCC. Sellers are not carried: person-level linkage lives in the entity-resolution
+    marts, whose columns the access policy masks. -#}
 with registry as (
     select * from {{ ref('stg_reference__key_businesses') }}
 )
@@ -10,8 +11,6 @@ select
     t.industry,
     t.item_category,
     t.amount_yuan,
-    t.seller_id_token,
-    t.seller_phone_token,
     {{ to_utc('t.trade_at') }} as trade_at_utc,
     t.trade_date,
     coalesce(by_code.district_code, by_uscc.district_code) as jurisdiction_code,
