@@ -126,3 +126,37 @@ def test_a_killed_load_shows_nothing_half_done_and_the_retry_completes_once(lake
         assert len(ledger) == 1 and ledger[0]["landed"] == len(sent) > 0
         lost = report(f"kill_load_{point}", len(sent), loaded, quarantined)
         assert lost == 0
+
+
+def test_views_hide_an_unfinished_batch_even_when_older_snapshots_were_expired(lake: Lake):
+    """A killed load's snapshot whose parents retention has expired: nothing to pin to, so the view shows the
+    current snapshot without the unfinished batch's rows (not an empty table, not the half-done batch)."""
+    import pyarrow as pa
+
+    from huitong.lake import bronze, ledger
+    from huitong.lake.catalog import get_catalog
+    from tests.faults.conftest import WEEKS
+
+    table = "bronze.test__things"
+    schema = pa.schema([pa.field("thing", pa.string())] + bronze.LINEAGE_FIELDS)
+    bronze.ensure_table(table, schema, bronze.DEFAULT_PARTITIONING, lake.cfg)
+    ledger.ensure_tables(lake.cfg)
+    for batch, (start, end), n, done in (("a", WEEKS[0], 5, True), ("b", WEEKS[1], 3, False)):
+        rows = pa.Table.from_pylist(
+            [{"thing": f"{batch}{i}", "_batch_id": batch, "_watermark_at": start} for i in range(n)],
+            schema=schema,
+        )
+        bronze.replace_window(table, rows, start, end, batch_id=batch, cfg=lake.cfg)
+        if done:  # batch b's load "died" before its ledger row
+            ledger.record(
+                ledger.LedgerEntry(batch, "test", "things", start, end, n, n, 0, "loaded"), lake.cfg
+            )
+    iceberg = get_catalog(lake.cfg).load_table(table)
+    current = iceberg.current_snapshot().snapshot_id
+    older = [s.snapshot_id for s in iceberg.snapshots() if s.snapshot_id != current]
+    iceberg.maintenance.expire_snapshots().by_ids(older).commit()
+
+    sync_lake_views(lake.cfg)
+    with connect(lake.cfg.build_db, read_only=True) as con:
+        shown = sorted(r[0] for r in con.execute(f"select thing from {table}").fetchall())
+    assert shown == [f"a{i}" for i in range(5)]

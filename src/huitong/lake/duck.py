@@ -93,10 +93,7 @@ def _complete_only(table, location: str, complete: set[str]) -> str:
         snapshot, child = by_id.get(snapshot.parent_snapshot_id), snapshot
     if table.current_snapshot() is None:
         return f"SELECT * FROM iceberg_scan('{location}')"
-    if snapshot is None:
-        return f"SELECT * FROM iceberg_scan('{location}') LIMIT 0"
     ids = ", ".join("'" + b.replace("'", "''") + "'" for b in sorted(complete)) or "NULL"
-    return (
-        f"SELECT * FROM iceberg_scan('{location}', snapshot_from_id={snapshot.snapshot_id}) "
-        f"WHERE _batch_id IN ({ids})"
-    )
+    # No complete snapshot left to pin (e.g. expired by retention): the current one, complete batches only.
+    pinned = f", snapshot_from_id={snapshot.snapshot_id}" if snapshot is not None else ""
+    return f"SELECT * FROM iceberg_scan('{location}'{pinned}) WHERE _batch_id IN ({ids})"
