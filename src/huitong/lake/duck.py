@@ -29,7 +29,8 @@ def connect(path: Path | str = ":memory:", read_only: bool = False) -> duckdb.Du
 
 
 def sync_lake_views(cfg: Settings | None = None, path: Path | None = None) -> list[str]:
-    """Expose every Iceberg table to the DuckDB build database as a view pinned to its current snapshot.
+    """Expose every Iceberg table to the DuckDB build database as a view pinned to its current snapshot (bronze and
+    quarantine: to their newest snapshot written by a batch the ledger records, without unfinished batches' rows).
 
     This is what Trino's Iceberg catalog does by itself in production; locally it gives dbt the same
     ``<schema>.<table>`` names to read, and one consistent snapshot for the whole build.
