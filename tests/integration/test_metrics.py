@@ -193,3 +193,19 @@ def test_another_profile_moves_the_kpis_to_its_targets(other_city, metrics_city)
     with city_environment(other_city.home):
         assert other == pytest.approx(kpis_from_bronze(other_city), abs=1e-12)
     assert all(abs(other[k] - demo[k]) > 0.01 for k in other)
+
+
+def test_every_mart_column_with_personal_data_is_one_the_policy_masks(metrics_city):
+    """Trino's rules name masked columns exactly: a token, name, address or raw identifier column in a mart that the
+    policy does not list would reach leadership and district analysts unmasked."""
+    from huitong.policy import Policy, repo_policy_file
+
+    with duckdb.connect(str(metrics_city.cfg.build_db), read_only=True) as con:
+        columns = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts'"
+            ).fetchall()
+        }
+    assert "jurisdiction_code" in columns
+    assert Policy.load(repo_policy_file()).unlisted_personal_columns(sorted(columns)) == []
