@@ -89,7 +89,7 @@ lint: install ## ruff over the code
 	$(CORE)/ruff format --check src tests dags bench spark_jobs
 
 bench: install ## Run the benchmarks in bench/ (results + plots in bench/results)
-	$(CORE)/python bench/run_all.py
+	@for b in bench/*.py; do echo "==> $$b"; $(CORE)/python $$b || exit 1; done
 
 superset-start: install ## Bootstrap (first time ~1-3 min) and serve Superset on 127.0.0.1:$(SUPERSET_PORT)
 	@superset/bin/init && superset/bin/start
