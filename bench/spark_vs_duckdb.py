@@ -7,8 +7,9 @@ spark_jobs/person_er.py` with the same parameters. Each path runs as its own pro
 memory (the tree's summed RSS, sampled every 0.2 s) are measured from outside. The outputs are compared
 (huitong.spark.parity) so every row of the result says whether the two paths agreed.
 
-    .venvs/core/bin/python bench/spark_vs_duckdb.py --registrations .state/sources/hotel/registrations.parquet \
-        --sizes 10000 100000 1000000
+    .venvs/core/bin/python bench/spark_vs_duckdb.py [--sizes 10000 100000 1000000] [--registrations R.parquet]
+
+Without --registrations it simulates a city big enough for the largest size under --work (scale 27 for 1M).
 
 Writes bench/results/spark_vs_duckdb.json and spark_vs_duckdb.png (time and memory against size, Spark / DuckDB).
 """
@@ -129,6 +130,21 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def simulated_registrations(home: Path, records: int) -> Path:
+    """A simulated city with at least `records` hotel registrations (~38k per unit of scale, a year of history)."""
+    from datetime import date
+
+    from huitong.config import load_settings
+    from huitong.simulate import simulate
+
+    store = home / "sources" / "hotel" / "registrations.parquet"
+    if not store.exists():
+        os.environ["HUITONG_HOME"] = str(home)
+        simulate(load_settings(), log=lambda _: None, seed=20261123, scale=max(records / 38_000 * 1.1, 0.1),
+                 start=date(2025, 6, 1), as_of=date(2026, 6, 1))  # fmt: skip
+    return store
+
+
 def write_results(rows: list[dict]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = {
@@ -151,19 +167,22 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--registrations", type=Path, required=True, help="simulator's hotel registrations.parquet"
+        "--registrations",
+        type=Path,
+        help="simulator's hotel registrations.parquet (default: simulate a city)",
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/huitong-bench-spark"))
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per path and size")
     parser.add_argument("--keep", action="store_true", help="keep the work folders")
     args = parser.parse_args()
 
+    registrations = args.registrations or simulated_registrations(args.work / "city", max(args.sizes))
     rows = []
     for size in args.sizes:
         work = args.work / str(size)
         shutil.rmtree(work, ignore_errors=True)
-        row = bench_size(args.registrations, size, work, args.timeout)
+        row = bench_size(registrations, size, work, args.timeout)
         rows.append(row)
         print(json.dumps(row, default=str), flush=True)
         if not args.keep:
