@@ -73,14 +73,21 @@ def _as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def _traversable(folder: Path) -> None:
+    """Make ``folder`` and every folder above it searchable by others (o+x: enter, not list)."""
+    for each in [folder, *folder.parents]:
+        mode = each.stat().st_mode
+        if not mode & 0o001:
+            each.chmod(mode | 0o001)
+
+
 def _hand_to_server_user(data_dir: Path) -> None:
     import pwd
 
     user = pwd.getpwnam(RUN_AS_WHEN_ROOT)
-    for folder in [data_dir.parent, *data_dir.parent.parents]:
-        mode = folder.stat().st_mode
-        if not mode & 0o001:
-            folder.chmod(mode | 0o001)
+    _traversable(data_dir.parent)
+    # The server binaries live in the venv, possibly under a private (0700) folder such as a mktemp checkout.
+    _traversable(Path(_bin("initdb")).parent)
     data_dir.mkdir(parents=True, exist_ok=True)
     for path in [data_dir, *data_dir.rglob("*")]:
         os.chown(path, user.pw_uid, user.pw_gid)
