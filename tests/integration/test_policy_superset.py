@@ -123,7 +123,7 @@ def test_roles_mirror_the_trino_groups(superset, secured):
     # The analyst's role reaches the district-filtered marts the policy grants (the session's Superset also holds
     # the metric city's datasets), never a raw or audit table.
     [line] = [ln for ln in summary.splitlines() if f"district_analyst_{ANALYST_DISTRICT}: datasets [" in ln]
-    datasets = ast.literal_eval(line.split(": datasets ", 1)[1])
+    datasets = ast.literal_eval(line.split(": datasets ", 1)[1].split("; rls ", 1)[0])
     assert "metric_hotel_stays_daily" in datasets
     assert all(name.startswith(("metric_", "fct_", "dim_")) for name in datasets), datasets
     assert "auditor: datasets -" in summary
