@@ -18,7 +18,9 @@ bag = DagBag()
 print(json.dumps({
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
     "dags": {d.dag_id: {"tasks": sorted(t.task_id for t in d.tasks), "schedule": type(d.timetable).__name__,
-                        "retries": d.default_args.get("retries")} for d in bag.dags.values()},
+                        "retries": d.default_args.get("retries"),
+                        "outlets": {t.task_id: len(t.outlets) for t in d.tasks if t.outlets}}
+             for d in bag.dags.values()},
 }))
 """
 
@@ -41,6 +43,10 @@ def test_every_dag_imports_with_its_wiring(tmp_path):
     # The transform builds the dbt project layer by layer (one Cosmos `dbt build` each), then publishes.
     layers = ["sync_lake_views", "dbt_staging", "dbt_intermediate", "dbt_marts", "publish"]
     assert dags["transform"]["tasks"] == sorted(layers)
+    # A history load updates the bronze assets once, at its end: the transform builds once on the whole history.
+    backfills = [t for t in dags["history_load"]["tasks"] if t.startswith("backfill_")]
+    assert len(backfills) >= 8 and "history_loaded" in dags["history_load"]["tasks"]
+    assert dags["history_load"]["outlets"] == {"history_loaded": len(backfills)}
     # Spark jobs: manual runs (no schedule), one spark-submit task each (tests/integration/test_spark_jobs.py
     # checks the master they submit to).
     assert dags["spark_backfill"]["tasks"] == ["backfill_bronze"]
