@@ -1,6 +1,7 @@
 """Public-safety records: daily, the police records system's nightly exports into bronze.public_safety__*.
 
-Incidents (criminal / public order / 两抢一盗, cleared), disputes and sense-of-security survey answers, one CSV per
+Incidents (criminal / public order / 两抢一盗, cleared), disputes, survey answers (sense of security, law-enforcement
+satisfaction) and fugitive records (registered / caught, counts only), one CSV per
 table per day. Each export replaces its day in bronze, so re-running a day is safe; a missing export fails the
 land task, which retries with backoff until the file arrives.
 """
@@ -14,7 +15,7 @@ from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
 
 with DAG(
     dag_id="public_safety",
-    description="Incidents, disputes and survey answers: nightly CSV exports -> landing -> GX -> bronze Iceberg",
+    description="Incidents, disputes, survey answers, fugitives: nightly CSV exports -> landing -> GX -> bronze Iceberg",
     schedule=every("@daily"),
     start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
     catchup=False,
@@ -23,5 +24,5 @@ with DAG(
     tags=["source", "public_safety"],
     doc_md=__doc__,
 ) as dag:
-    for entity in ("incidents", "disputes", "survey_responses"):
+    for entity in ("incidents", "disputes", "survey_responses", "fugitives"):
         land_and_load("public_safety", entity, suffix=f"_{entity}")

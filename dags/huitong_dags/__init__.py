@@ -41,6 +41,7 @@ SOURCES: dict[str, str] = {
     "public_safety.incidents": "month",
     "public_safety.disputes": "month",
     "public_safety.survey_responses": "month",
+    "public_safety.fugitives": "month",
     "rental.landlords": "month",
     "rental.tenants": "month",
     "rental.contracts": "month",

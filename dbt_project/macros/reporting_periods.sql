@@ -1,12 +1,13 @@
 {#- Period figures: count a fact's rows per reporting period (int_reporting_periods) and jurisdiction_code.
     measures: {column name: boolean SQL expression over the fact}; the count of rows where it holds.
-    window='this' counts the period itself, 'last_year' the same period a year before. -#}
-{% macro period_counts(relation, date_column, measures, window='this') -%}
+    window='this' counts the period itself, 'last_year' the same period a year before. value: what each matching
+    row adds (default 1; a column such as `events` when the relation is already counted, e.g. per day). -#}
+{% macro period_counts(relation, date_column, measures, window='this', value='1') -%}
 {%- set lo, hi = ('period_start', 'period_end') if window == 'this' else ('last_year_start', 'last_year_end') -%}
 select
     p.period_type, p.period_start, f.jurisdiction_code,
     {%- for name, condition in measures.items() %}
-    cast(sum(case when {{ condition }} then 1 else 0 end) as bigint) as {{ name }}{% if not loop.last %},{% endif %}
+    cast(sum(case when {{ condition }} then {{ value }} else 0 end) as bigint) as {{ name }}{% if not loop.last %},{% endif %}
     {%- endfor %}
 from {{ ref('int_reporting_periods') }} as p
 inner join {{ relation }} as f on f.{{ date_column }} >= p.{{ lo }} and f.{{ date_column }} < p.{{ hi }}

@@ -26,8 +26,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CST = timezone(timedelta(hours=8))
 # Sources whose deliveries are files the simulator writes; the collection records the marts attribute.
 FILE_SOURCES = ("reference.admin_divisions", "reference.key_businesses", "public_safety.incidents",
-                "public_safety.disputes", "public_safety.survey_responses", "camera.status_events",
-                "parcel.waybills", "trade.trades")  # fmt: skip
+                "public_safety.disputes", "public_safety.survey_responses", "public_safety.fugitives",
+                "camera.status_events", "parcel.waybills", "trade.trades")  # fmt: skip
 METRIC_MODELS = "+marts"
 
 

@@ -27,6 +27,8 @@ OTHER = SafetyTargets(
     robbery_theft_change=-0.30,
     clearance_rate=0.70,
     sense_of_security=0.95,
+    fugitive_catch_rate=0.40,
+    law_enforcement_satisfaction=0.93,
 )
 
 
@@ -44,6 +46,7 @@ def kpis_from_bronze(city: MetricsCity) -> dict[str, float]:
     try:
         bronze(con, "public_safety__incidents", "incidents_raw")
         bronze(con, "public_safety__survey_responses", "survey_raw")
+        bronze(con, "public_safety__fugitives", "fugitives_raw")
         incidents = """
             SELECT incident_id, arg_max(category, (_watermark_at, updated_at)) AS category,
                    arg_max(two_robberies_one_theft, (_watermark_at, updated_at)) AS rt,
@@ -64,13 +67,27 @@ def kpis_from_bronze(city: MetricsCity) -> dict[str, float]:
             FROM i""",
             [this_start, city.as_of, ly_start, ly_end],
         ).fetchone()
-        safe, answers = con.execute(
+        safe, answers, satisfied, satisfaction_answers = con.execute(
             """WITH s AS (SELECT response_id, arg_max(answer, (_watermark_at, updated_at)) AS answer,
+                                 arg_max(satisfaction, (_watermark_at, updated_at)) AS satisfaction,
                                  CAST(min(survey_date) AS DATE) AS day
                           FROM survey_raw GROUP BY response_id)
-               SELECT count(*) FILTER (WHERE answer IN ('很安全', '比较安全')), count(*)
+               SELECT count(*) FILTER (WHERE answer IN ('很安全', '比较安全')), count(*),
+                      count(*) FILTER (WHERE satisfaction IN ('满意', '比较满意')), count(satisfaction)
                FROM s WHERE day >= $1 AND day < $2""",
             [this_start, city.as_of],
+        ).fetchone()
+        # 追逃: wanted this year = registered before the report date and not caught before 1 Jan.
+        caught, caught_last_year, wanted = con.execute(
+            """WITH f AS (SELECT fugitive_key, CAST(substr(min(registered_at), 1, 10) AS DATE) AS registered,
+                                 arg_max(caught, (_watermark_at, updated_at)) AS caught,
+                                 CAST(substr(arg_max(caught_at, (_watermark_at, updated_at)), 1, 10) AS DATE) AS day
+                          FROM fugitives_raw GROUP BY fugitive_key)
+               SELECT count(*) FILTER (WHERE caught = '1' AND day >= $1 AND day < $2),
+                      count(*) FILTER (WHERE caught = '1' AND day >= $3 AND day < $4),
+                      count(*) FILTER (WHERE registered < $2 AND (caught = '0' OR day >= $1))
+               FROM f""",
+            [this_start, city.as_of, ly_start, ly_end],
         ).fetchone()
     finally:
         con.close()
@@ -81,6 +98,11 @@ def kpis_from_bronze(city: MetricsCity) -> dict[str, float]:
         "robbery_theft_yoy": row[6] / row[7] - 1,
         "clearance_rate": row[8] / row[0],
         "sense_of_security": safe / answers,
+        "law_enforcement_satisfaction": satisfied / satisfaction_answers,
+        "fugitives_caught": caught,
+        "fugitives_caught_yoy": caught / caught_last_year - 1,
+        "fugitives_wanted": wanted,
+        "fugitive_catch_rate": caught / wanted,
     }
 
 
@@ -92,12 +114,17 @@ def kpis_from_marts(city: MetricsCity) -> dict[str, float]:
                       sum(public_order) / sum(public_order_last_year) - 1,
                       sum(robbery_theft) / sum(robbery_theft_last_year) - 1,
                       sum(cleared) / sum(incidents), sum(feeling_safe) / sum(survey_responses),
+                      sum(satisfied) / sum(satisfaction_responses), sum(fugitives_caught),
+                      sum(fugitives_caught) / sum(fugitives_caught_last_year) - 1, sum(fugitives_wanted),
+                      sum(fugitives_caught) / sum(fugitives_wanted),
                       min(period_start), max(period_end)
                FROM marts.metric_public_safety_kpis WHERE period_type = 'year' AND is_current"""
         ).fetchone()
-    assert row[6:] == (date(city.as_of.year, 1, 1), city.as_of)  # the report runs up to the newest export
-    names = ("incidents_yoy", "criminal_yoy", "public_order_yoy", "robbery_theft_yoy", "clearance_rate")
-    return dict(zip((*names, "sense_of_security"), row[:6], strict=True))
+    assert row[-2:] == (date(city.as_of.year, 1, 1), city.as_of)  # the report runs up to the newest export
+    names = ("incidents_yoy", "criminal_yoy", "public_order_yoy", "robbery_theft_yoy", "clearance_rate",
+             "sense_of_security", "law_enforcement_satisfaction", "fugitives_caught", "fugitives_caught_yoy",
+             "fugitives_wanted", "fugitive_catch_rate")  # fmt: skip
+    return dict(zip(names, row[:-2], strict=True))
 
 
 def assert_targets(got: dict[str, float], targets: SafetyTargets) -> None:
@@ -108,6 +135,14 @@ def assert_targets(got: dict[str, float], targets: SafetyTargets) -> None:
     assert round(got["robbery_theft_yoy"], 2) == pytest.approx(targets.robbery_theft_change)
     assert round(got["clearance_rate"], 3) == pytest.approx(targets.clearance_rate)
     assert round(got["sense_of_security"], 4) == pytest.approx(targets.sense_of_security)
+    assert round(got["law_enforcement_satisfaction"], 4) == pytest.approx(
+        targets.law_enforcement_satisfaction
+    )
+    # Exactly round(rate * wanted) of this year's wanted fugitives are caught: the rate to within half a fugitive.
+    assert got["fugitives_wanted"] >= 20
+    assert (
+        abs(got["fugitive_catch_rate"] - targets.fugitive_catch_rate) <= 0.5 / got["fugitives_wanted"] + 1e-12
+    )
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +153,8 @@ def other_city(tmp_path_factory):
         mp.setitem(profiles.PROFILES, "other", replace(DEMO, name="other", safety=OTHER))
         return build_city(
             home, as_of=date(2026, 3, 10), start=date(2026, 2, 20), profile="other",
-            sources=("reference.admin_divisions", "public_safety.incidents", "public_safety.survey_responses"),
+            sources=("reference.admin_divisions", "public_safety.incidents", "public_safety.survey_responses",
+                     "public_safety.fugitives"),
             hotel=False,
             select="+marts.public_safety",
         )  # fmt: skip
@@ -192,7 +228,8 @@ def test_another_profile_moves_the_kpis_to_its_targets(other_city, metrics_city)
     assert_targets(other, OTHER)
     with city_environment(other_city.home):
         assert other == pytest.approx(kpis_from_bronze(other_city), abs=1e-12)
-    assert all(abs(other[k] - demo[k]) > 0.01 for k in other)
+    rates = [k for k in other if k not in ("fugitives_caught", "fugitives_wanted", "fugitives_caught_yoy")]
+    assert all(abs(other[k] - demo[k]) > 0.01 for k in rates), (other, demo)
 
 
 def test_every_mart_column_with_personal_data_is_one_the_policy_masks(metrics_city):
@@ -209,3 +246,4 @@ def test_every_mart_column_with_personal_data_is_one_the_policy_masks(metrics_ci
         }
     assert "jurisdiction_code" in columns
     assert Policy.load(repo_policy_file()).unlisted_personal_columns(sorted(columns)) == []
+

@@ -68,6 +68,33 @@ def test_sense_of_security_share(home):
     assert round(answers.isin(["很安全", "比较安全"]).mean(), 4) == pytest.approx(TARGETS.sense_of_security)
 
 
+def test_law_enforcement_satisfaction_share(home):
+    answers = read(home, "public_safety/survey_responses.parquet")["satisfaction"]
+    assert answers.notna().all()
+    assert round(answers.isin(["满意", "比较满意"]).mean(), 4) == pytest.approx(
+        TARGETS.law_enforcement_satisfaction
+    )
+
+
+def test_fugitive_catch_rate_this_year(home):
+    """Of the fugitives wanted this year to date (at large on 1 Jan or registered since), the target share is caught
+    this year; the records carry no trait of the person."""
+    df = read(home, "public_safety/fugitives.parquet")
+    assert set(df.columns) == {"fugitive_key", "wanted_type", "registered_at", "district_code",
+                               "police_station_code", "caught", "caught_at", "updated_at"}  # fmt: skip
+    this_start, end = f"{AS_OF.year}-01-01", AS_OF.isoformat()
+    assert (df["registered_at"] < end).all() and df["fugitive_key"].is_unique
+    assert (df.loc[df["caught"], "caught_at"] >= df.loc[df["caught"], "registered_at"]).all()
+    wanted = df[~df["caught"] | (df["caught_at"] >= this_start)]
+    caught = wanted["caught"] & (wanted["caught_at"] >= this_start)
+    assert len(wanted) >= 50
+    assert caught.sum() == round(TARGETS.fugitive_catch_rate * len(wanted))
+    # last year some were caught too: the year-on-year comparison has a base
+    assert (
+        df["caught"] & (df["caught_at"] < this_start) & (df["caught_at"] >= f"{AS_OF.year - 1}-01-01")
+    ).any()
+
+
 def test_village_camera_coverage(home):
     with (home / "reference/admin_divisions.csv").open(encoding="utf-8") as fh:
         villages = {r["division_code"] for r in csv.DictReader(fh) if r["level"] == "village"}

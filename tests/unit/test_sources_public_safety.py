@@ -65,9 +65,23 @@ def _write_store(home) -> None:
     ]  # fmt: skip
     surveys = [
         {"response_id": "SV1", "survey_date": "2026-03-02", "district_code": "329902",
-         "police_station_code": "329902001", "answer": "很安全", "updated_at": "2026-03-02T11:00:00+08:00"},
+         "police_station_code": "329902001", "answer": "很安全", "updated_at": "2026-03-02T11:00:00+08:00",
+         "satisfaction": "比较满意"},
     ]  # fmt: skip
-    for name, rows in (("incidents", incidents), ("disputes", disputes), ("survey_responses", surveys)):
+    at = {"wanted_type": "刑事", "district_code": "329902", "police_station_code": "329902001"}
+    fugitives = [
+        # registered long ago, caught on 2 March: re-exported on 1 March while at large, then caught
+        {**at, "fugitive_key": "ZT01", "registered_at": "2024-05-01T10:00:00+08:00", "caught": True,
+         "caught_at": "2026-03-02T15:00:00+08:00", "updated_at": "2026-03-02T15:00:00+08:00"},
+        # registered on 2 March, still at large
+        {**at, "fugitive_key": "ZT02", "registered_at": "2026-03-02T09:00:00+08:00", "caught": False,
+         "caught_at": None, "updated_at": "2026-03-02T09:00:00+08:00"},
+        # caught last year: never exported in March
+        {**at, "fugitive_key": "ZT03", "registered_at": "2025-01-05T09:00:00+08:00", "caught": True,
+         "caught_at": "2025-06-01T09:00:00+08:00", "updated_at": "2025-06-01T09:00:00+08:00"},
+    ]  # fmt: skip
+    for name, rows in (("incidents", incidents), ("disputes", disputes), ("survey_responses", surveys),
+                       ("fugitives", fugitives)):  # fmt: skip
         pq.write_table(pa.Table.from_pylist(rows), store / f"{name}.parquet")
 
 
@@ -81,7 +95,7 @@ def _records(entity: str, day: date) -> list[dict]:
 def test_the_exporter_writes_each_record_on_every_day_it_changed(huitong_home):
     _write_store(huitong_home)
     written = export_public_safety(settings(), start=date(2026, 3, 1), end=date(2026, 3, 4))
-    assert written == {"incidents": 3, "disputes": 1, "survey_responses": 1}
+    assert written == {"incidents": 3, "disputes": 1, "survey_responses": 1, "fugitives": 3}
     day1 = [
         (r["incident_id"], r["cleared"], r["cleared_at"]) for r in _records("incidents", date(2026, 3, 1))
     ]
@@ -92,6 +106,13 @@ def test_the_exporter_writes_each_record_on_every_day_it_changed(huitong_home):
     ]
     (answer,) = _records("survey_responses", date(2026, 3, 2))
     assert answer["survey_wave"] == "2026Q1" and answer["export_date"] == "2026-03-02"
+    assert answer["satisfaction"] == "比较满意"
+    # Fugitives: the at-large list is re-exported on the 1st; a catch and a registration on the day they happen.
+    assert [(r["fugitive_key"], r["caught"]) for r in _records("fugitives", date(2026, 3, 1))] == [
+        ("ZT01", "0")
+    ]
+    assert sorted((r["fugitive_key"], r["caught"], r["caught_at"]) for r in _records("fugitives", date(2026, 3, 2))) == [
+        ("ZT01", "1", "2026-03-02T15:00:00+08:00"), ("ZT02", "0", None)]  # fmt: skip
     # Each row's watermark is its export day, so re-loading a day replaces exactly that day.
     first = _records("incidents", date(2026, 3, 1))[0]
     assert get_source("public_safety.incidents").watermark(first) == datetime(2026, 3, 1, tzinfo=CST)

@@ -3,7 +3,8 @@
 Reads the simulator's stores (``sources/public_safety/*.parquet``, which hold each record's final state) and writes
 ``<drop>/<entity>/<YYYY-MM-DD>.csv`` (layout in ``huitong.sources.public_safety``). A record is exported on each
 day it changed, in its state at the end of that day: an incident on its report day (not yet cleared) and again on
-the day it was cleared; a dispute when found and when resolved; a survey answer on the day it was taken. Files are
+the day it was cleared; a dispute when found and when resolved; a survey answer on the day it was taken; a fugitive
+record when registered, when caught, and on the first of every month while at large. Files are
 UTF-8 with a BOM (the system's "open in Excel" default), booleans 1/0, times ISO 8601 with +08:00.
 
     python -m huitong.simulate.export_public_safety --start 2026-03-01 --end 2026-03-08   # days [start, end)
@@ -29,7 +30,25 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
-def _versions(entity: str, row: dict) -> list[dict]:
+def _versions(entity: str, row: dict, month_firsts: list[str]) -> list[tuple[str, dict]]:
+    """(export day, the record as exported that day) for each day it is exported."""
+    if entity == "fugitives":
+        at_large = {**row, "caught": "0", "caught_at": None, "updated_at": row["registered_at"]}
+        caught_day = row["caught_at"][:10] if row["caught"] else None
+        # The monthly re-export of the at-large list comes first: a catch on the 1st is that day's final state.
+        versions = [
+            (day, at_large)
+            for day in month_firsts
+            if row["registered_at"][:10] < day and (caught_day is None or caught_day >= day)
+        ]
+        versions.append((row["registered_at"][:10], at_large))
+        if row["caught"]:
+            versions.append((caught_day, {**row, "caught": "1"}))
+        return versions
+    return [(v["updated_at"][:10], v) for v in _changes(entity, row)]
+
+
+def _changes(entity: str, row: dict) -> list[dict]:
     """The record as exported on each day it changed."""
     if entity == "incidents":
         opened = {**row, "cleared": "0", "cleared_at": None, "updated_at": row["reported_at"]}
@@ -50,12 +69,13 @@ def export_public_safety(cfg: Settings | None = None, *, start: date, end: date)
     cfg = cfg or settings()
     drop = drop_dir(cfg, "public_safety")
     written = {}
+    month_firsts = [d.isoformat() for d in day_range(start, end) if d.day == 1]
     for entity, columns in COLUMNS.items():
         by_day: dict[str, dict[str, dict]] = defaultdict(dict)
         for row in pq.read_table(cfg.sources_dir / "public_safety" / f"{entity}.parquet").to_pylist():
-            for version in _versions(entity, row):
+            for day, version in _versions(entity, row, month_firsts):
                 # Two changes on one day are one row: the state at the end of the day, the later version.
-                by_day[version["updated_at"][:10]][row[columns[0]]] = version
+                by_day[day][row[columns[0]]] = version
         written[entity] = 0
         for day in day_range(start, end):
             rows = sorted(

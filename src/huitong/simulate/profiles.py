@@ -29,6 +29,8 @@ PROFILES = {
             robbery_theft_change=-0.70,
             clearance_rate=0.549,
             sense_of_security=0.9866,
+            fugitive_catch_rate=0.65,
+            law_enforcement_satisfaction=0.9724,
         ),
         village_camera_coverage=0.90,
         silent_share=0.06,

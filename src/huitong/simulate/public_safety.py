@@ -1,9 +1,10 @@
 """Public-safety statistics records: incidents (criminal / public order, 两抢一盗 a subset of criminal), disputes
-found and resolved, and sense-of-security survey responses.
+found and resolved, fugitive (追逃) records registered and caught, and survey responses (sense of security and
+law-enforcement satisfaction).
 
 The profile's headline figures are *drawn into the counts*: the number of incidents of each kind in this year to
 date and the same period last year, how many of this year's cases are cleared, how many survey answers are
-positive. The figures are never written anywhere; they come back only by counting these records. "Same period last
+positive, how many of this year's wanted fugitives are caught. The figures are never written anywhere; they come back only by counting these records. "Same period last
 year" is [1 Jan of last year, the same month-day of last year); "this year" is [1 Jan, as_of).
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 from huitong.simulate.activity import DAYTIME_HOURS, days_between, iso_date, iso_local, times_of_day
 from huitong.simulate.city import City
 from huitong.simulate.records import to_table
-from huitong.simulate.seeding import rng_for
+from huitong.simulate.seeding import rng_for, unique_tokens
 
 CASE_TYPES = {
     "robbery_theft": ("抢劫", "抢夺", "盗窃"),
@@ -28,6 +29,11 @@ DISPUTE_TYPES = ("邻里纠纷", "婚姻家庭纠纷", "劳资纠纷", "物业�
 MIN_RATE_DAYS = 120
 POSITIVE_ANSWERS = ("很安全", "比较安全")
 NEGATIVE_ANSWERS = ("不太安全", "不安全")
+SATISFIED_ANSWERS = ("满意", "比较满意")
+DISSATISFIED_ANSWERS = ("不太满意", "不满意")
+WANTED_TYPES = ("刑事", "经济", "其他")
+# Fugitives still at large when the history starts were registered up to this many years before.
+FUGITIVE_BACKLOG_YEARS = 5
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,10 @@ class SafetyTargets:
     clearance_rate: float
     sense_of_security: float
     robbery_theft_share: float = 0.5  # of last year's criminal cases
+    # Of the fugitives wanted at any time this year to date (at large on 1 Jan or registered since), the share caught.
+    fugitive_catch_rate: float = 0.6
+    # Answers 满意 / 比较满意 to the survey's law-enforcement satisfaction question.
+    law_enforcement_satisfaction: float = 0.97
 
 
 def same_period_last_year(as_of: date) -> tuple[date, date]:
@@ -138,10 +148,74 @@ def build_public_safety(city: City, *, seed: int, scale: float, as_of: date, tar
 
     disputes = _disputes(rng, city, scale, ly_start, as_of)
     surveys = _surveys(rng, city, scale, this_start, as_of, targets.sense_of_security)
+    # Own streams, so adding these records left every incident, dispute and survey answer above as it was.
+    surveys["satisfaction"] = _exact_share(
+        rng_for(seed, "public_safety_satisfaction"), len(surveys["answer"]), targets.law_enforcement_satisfaction,
+        SATISFIED_ANSWERS, DISSATISFIED_ANSWERS,
+    )  # fmt: skip
+    fugitives = _fugitives(
+        rng_for(seed, "public_safety_fugitives"), city, scale, as_of, targets.fugitive_catch_rate
+    )
     return {
         "incidents": to_table(incidents, ("updated_at", "incident_id")),
         "disputes": to_table(disputes, ("updated_at", "dispute_id")),
         "survey_responses": to_table(surveys, ("updated_at", "response_id")),
+        "fugitives": to_table(fugitives, ("updated_at", "fugitive_key")),
+    }
+
+
+def _exact_share(rng, n: int, share: float, yes: tuple[str, str], no: tuple[str, str]) -> np.ndarray:
+    """n answers on a four-point scale of which exactly round(share * n) are one of the two positive ones."""
+    positive = np.zeros(n, dtype=bool)
+    positive[rng.choice(n, size=round(share * n), replace=False)] = True
+    pos = np.array(yes, dtype=object)[(rng.random(n) < 0.4).astype(int)]
+    neg = np.array(no, dtype=object)[(rng.random(n) < 0.3).astype(int)]
+    return np.where(positive, pos, neg).astype(object)
+
+
+def _fugitives(rng, city: City, scale: float, as_of: date, catch_rate: float) -> dict:
+    """Fugitive records (追逃): registered as wanted (上网) on a day, caught (抓获) on a later one or still at large.
+    Only what the counts need leaves the records system: an opaque pseudonymous key per record (no name, ID number or
+    any other trait of the person), the registering district and station, the wanted type and the two times.
+
+    Last year each fugitive at large is caught in the year with probability 0.5; this year to date exactly
+    round(catch_rate * wanted) are caught, wanted being those at large on 1 Jan plus those registered since."""
+    this_start, ly_start = date(as_of.year, 1, 1), date(as_of.year - 1, 1, 1)
+    backlog_start = date(ly_start.year - FUGITIVE_BACKLOG_YEARS, 1, 1)
+    n_backlog = max(40, round(400 * scale))
+    n_new = int(rng.poisson(max(60, 600 * scale) * (as_of - ly_start).days / 365))
+    registered = np.concatenate(
+        [_spread(rng, n_backlog, backlog_start, ly_start), _spread(rng, n_new, ly_start, as_of)]
+    )
+    n = len(registered)
+    caught_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+
+    def catch(pick: np.ndarray, lo: date, hi: date) -> None:
+        # at a uniform time between the later of its registration and lo, and hi
+        first = np.maximum(registered[pick], np.datetime64(lo, "s"))
+        span = (np.datetime64(hi, "s") - first).astype(np.int64)
+        caught_at[pick] = first + (rng.random(len(pick)) * np.maximum(span - 1, 0)).astype("timedelta64[s]")
+
+    catch(
+        np.flatnonzero((registered < np.datetime64(this_start, "s")) & (rng.random(n) < 0.5)),
+        ly_start,
+        this_start,
+    )
+    wanted = np.flatnonzero(np.isnat(caught_at))
+    catch(rng.choice(wanted, size=round(catch_rate * len(wanted)), replace=False), this_start, as_of)
+    caught = ~np.isnat(caught_at)
+    district, town = _places(rng, city, n)
+    return {
+        "fugitive_key": np.array([f"ZT{t:010x}" for t in unique_tokens(rng, n)], dtype=object),
+        "wanted_type": np.array(WANTED_TYPES, dtype=object)[rng.choice(3, n, p=[0.7, 0.2, 0.1])],
+        "registered_at": iso_local(registered),
+        "district_code": district,
+        "police_station_code": town,
+        "caught": caught,
+        "caught_at": np.where(caught, iso_local(np.where(caught, caught_at, registered)), None).astype(
+            object
+        ),
+        "updated_at": iso_local(np.where(caught, caught_at, registered)),
     }
 
 
@@ -168,10 +242,7 @@ def _surveys(rng, city: City, scale: float, lo: date, hi: date, positive_share: 
     """Anonymous answers (no respondent identity): exactly round(share * n) are positive; n is a multiple of 5000
     so 98.66% is representable exactly."""
     n = 5000 * max(1, round(scale / 10))
-    positive = np.zeros(n, dtype=bool)
-    positive[rng.choice(n, size=round(positive_share * n), replace=False)] = True
-    pos = np.array(POSITIVE_ANSWERS, dtype=object)[(rng.random(n) < 0.4).astype(int)]
-    neg = np.array(NEGATIVE_ANSWERS, dtype=object)[(rng.random(n) < 0.3).astype(int)]
+    answers = _exact_share(rng, n, positive_share, POSITIVE_ANSWERS, NEGATIVE_ANSWERS)
     taken = _spread(rng, n, lo, hi)
     district, town = _places(rng, city, n)
     return {
@@ -179,6 +250,6 @@ def _surveys(rng, city: City, scale: float, lo: date, hi: date, positive_share: 
         "survey_date": iso_date(taken.astype("datetime64[D]")),
         "district_code": district,
         "police_station_code": town,
-        "answer": np.where(positive, pos, neg).astype(object),
+        "answer": answers,
         "updated_at": iso_local(taken),
     }

@@ -1,12 +1,16 @@
-"""Public-safety records: the police records system's nightly exports of incidents, disputes and survey answers.
+"""Public-safety records: the police records system's nightly exports of incidents, disputes, fugitive records and
+survey answers.
 
 Every night the records system (警综平台) exports the day's changes of each table as one CSV file:
 
-    <drop>/<entity>/<YYYY-MM-DD>.csv      entity: incidents | disputes | survey_responses
+    <drop>/<entity>/<YYYY-MM-DD>.csv      entity: incidents | disputes | survey_responses | fugitives
 
 A row is the record's state at the end of that day, so an incident reported on Monday and cleared on Thursday is in
-both days' exports. Every row carries ``export_date`` (from the file name), its watermark: re-loading a day replaces
-that day. No person-level data is exported (no victims, suspects or respondents): the figures need events only.
+both days' exports. Fugitive records (追逃) are also re-exported on the first of every month while at large, so a
+history loaded from any month on knows who was wanted at its start. Every row carries ``export_date`` (from the file
+name), its watermark: re-loading a day replaces that day. No person-level data is exported (no victims, suspects,
+respondents; a fugitive record is an opaque pseudonymous key with the registering jurisdiction and two times, no name,
+ID number or trait of the person): the figures need counts only.
 ``<drop>`` is ``$HUITONG_HOME/sources/public_safety/drop`` (``huitong.simulate.export_public_safety`` writes it).
 """
 
@@ -34,6 +38,11 @@ COLUMNS = {
     ),
     "survey_responses": (
         "response_id", "survey_wave", "survey_date", "district_code", "police_station_code", "answer", "updated_at",
+        "satisfaction",
+    ),
+    "fugitives": (
+        "fugitive_key", "wanted_type", "registered_at", "district_code", "police_station_code", "caught",
+        "caught_at", "updated_at",
     ),
 }  # fmt: skip
 

@@ -1,4 +1,4 @@
-{#- One row per anonymous sense-of-security answer, typed. -#}
+{#- One row per anonymous survey answer (sense of security; law-enforcement satisfaction when asked), typed. -#}
 with source as (
     select * from {{ source('public_safety', 'survey_responses') }}
 ),
@@ -16,6 +16,9 @@ select
     nullif(trim(police_station_code), '') as police_station_code,
     trim(answer) as answer,
     trim(answer) in ('很安全', '比较安全') as is_feeling_safe,
+    nullif(trim(satisfaction), '') as satisfaction,
+    -- null when the question was not answered (or not yet asked): the satisfaction rate's denominator skips it
+    case when nullif(trim(satisfaction), '') is not null then trim(satisfaction) in ('满意', '比较满意') end as is_satisfied,
     {{ parse_iso_timestamp('updated_at') }} as source_updated_at,
     cast(export_date as date) as export_date,
     _batch_id as batch_id,
