@@ -102,3 +102,42 @@ def test_xlsx_numbers_and_dates_are_rendered_as_text():
     book.save(out)
     [rec] = SOURCE.parse("t.xlsx", out.getvalue()).records
     assert rec == {"trade_id": "TR1", "amount_yuan": "120", "trade_time": "2025-02-01T09:30:00"}
+
+
+# The loader reads plain CSVs through parse_table (Arrow) and everything else through parse: both must give the
+# same records, or bronze content and record hashes would depend on which reader a file happened to take.
+COLUMNAR_CASES = {
+    "every vendor header, blank and whitespace cells, blank rows": (
+        "流水号,商户编号,卖方姓名,卖方电话,备注\r\nT1,S1,张三,,x\r\n\r\n,,,,\r\nT2, ,李四,\u3000,\r\nT3,S3,王五,139,\u00a0y \r\n"
+    ),
+    "lf line ends and an unmapped column": "trade_id,shop_code,金额(元)\nA,B,1.5\nC,D,\n",
+    "a whitespace-only header cell in the middle": "trade_id, ,shop_code\nA,x,B\n",
+}
+READ_BY_PARSE = {
+    "quoted cells": 'trade_id,shop_name\nT1,"店, 铺"\n',
+    "ragged rows": "trade_id,shop_code\nT1\nT2,S2\n",
+    "a header ending in a blank cell": "trade_id,shop_code,\nT1,S1,\n",
+    "no header": "\n\nT1,S1\n",
+    "xlsx": None,
+}
+
+
+@pytest.mark.parametrize("text", COLUMNAR_CASES.values(), ids=COLUMNAR_CASES.keys())
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_the_columnar_reading_of_a_plain_csv_gives_the_records_parse_gives(text, encoding):
+    data = text.encode(encoding)
+    columnar = SOURCE.parse_table("t.csv", data)
+    assert columnar is not None and columnar.errors == []
+    assert columnar.table.to_pylist() == SOURCE.parse("t.csv", data).records
+
+
+@pytest.mark.parametrize("text", READ_BY_PARSE.values(), ids=READ_BY_PARSE.keys())
+def test_files_arrow_could_read_differently_are_left_to_parse(text):
+    name, data = ("t.xlsx", render_xlsx([ROW], VENDORS[-1])) if text is None else ("t.csv", text.encode())
+    assert SOURCE.parse_table(name, data) is None
+
+
+def test_blank_means_what_str_isspace_means():
+    from huitong.sources.trade import SPACE_CODE_POINTS
+
+    assert tuple(c for c in range(0x110000) if chr(c).isspace()) == SPACE_CODE_POINTS

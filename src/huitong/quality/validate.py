@@ -183,8 +183,13 @@ def validate_batch(
 
     rules_by_name = {r.name: r for r in spec.rules}
 
+    by_column: dict[str, np.ndarray] = {}
+
     def value(p: int, column: str) -> str | None:
-        found = frame.at[p, column]
+        # Whole columns as object arrays, once: frame.at per failing row and rule dominated large bad batches.
+        if column not in by_column:
+            by_column[column] = frame[column].astype(object).to_numpy()
+        found = by_column[column][p]
         return None if found is pd.NA else found
 
     def describe(p: int, names: list[str]) -> tuple[list[str], str]:

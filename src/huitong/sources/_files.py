@@ -32,7 +32,12 @@ def parse_lines(data: bytes, extra: dict[str, str] | None = None) -> ParsedPart:
         if not isinstance(record, dict):
             parsed.errors.append((number, line, f"line is JSON but not an object ({type(record).__name__})"))
             continue
-        parsed.records.append({**{k: as_text(v) for k, v in record.items()}, **(extra or {})})
+        # Text and null pass through as they are (as_text would return them unchanged): a call per value was a
+        # third of the parse on large drops.
+        row = {k: v if v is None or type(v) is str else as_text(v) for k, v in record.items()}
+        if extra:
+            row.update(extra)
+        parsed.records.append(row)
     return parsed
 
 

@@ -19,6 +19,9 @@ class ParsedPart:
 
     records: list[dict[str, str | None]] = field(default_factory=list)
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (offset, raw payload, reason)
+    # A parser may hand its records over as Arrow string columns instead (a large CSV read by Arrow's C++ reader,
+    # not cell by cell in Python): the same records, in order, each holding every column (None = blank).
+    table: object | None = None  # pyarrow.Table; typed loosely so importing a source does not import pyarrow
 
 
 class Source(Protocol):
@@ -33,6 +36,11 @@ class Source(Protocol):
     def parse(self, part_name: str, data: bytes) -> ParsedPart: ...
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None: ...
+
+    # Optional, for speed on large batches (huitong.ingest uses them when present):
+    #   watermark_field: str -- the one field watermark() reads, so the loader parses each distinct value once;
+    #   parse_table(part_name, data) -> ParsedPart | None -- the records of parse() as ParsedPart.table, or None
+    #   to have parse() read the part.
 
 
 def as_text(value: object) -> str | None:

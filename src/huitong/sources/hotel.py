@@ -36,6 +36,8 @@ class HotelApiSource:
     # Direct identifiers that get a keyed token column (<column>_token) at load; see huitong.pseudonymise.
     pseudonymised: tuple[tuple[str, str], ...] = (("id_number", "resident_id"), ("phone", "phone"))
     snapshot: bool = False
+    # The one field watermark() reads: the loader parses each of its distinct values once per batch.
+    watermark_field: str = "updated_at"
     page_size: int = 1000
     max_attempts: int = 6
     timeout_s: float = 30.0
@@ -118,7 +120,7 @@ class HotelApiSource:
         return parsed
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get("updated_at"))
+        return parse_timestamp(record.get(self.watermark_field))
 
 
 SOURCE = HotelApiSource()

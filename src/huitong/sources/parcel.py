@@ -109,6 +109,8 @@ class ParcelDropSource:
         ("recipient_phone", "phone"),
     )
     snapshot: bool = False
+    # The one field watermark() reads: the loader parses each of its distinct values once per batch.
+    watermark_field: str = ARRIVAL
     lister: DropLister | None = field(default=None)
 
     def _lister(self, cfg: Settings) -> DropLister:
@@ -149,7 +151,7 @@ class ParcelDropSource:
         return parsed
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get(ARRIVAL))
+        return parse_timestamp(record.get(self.watermark_field))
 
 
 SOURCE = ParcelDropSource()
