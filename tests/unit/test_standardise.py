@@ -140,6 +140,13 @@ def test_small_community_is_not_a_district():
     assert parse_address("华星小区5#楼1单元202").division is None
 
 
+def test_hash_after_a_road_or_group_is_the_house_number():
+    a = parse_address("文三路100#3栋2单元501室")
+    assert (a.road, a.number, a.building, a.unit, a.room) == ("文三路", "100", "3", "2", "501")
+    assert parse_address("湾清区平安村3组45#").number == "45"
+    assert parse_address("华星小区5#楼1单元202").building == "5"  # a building mark elsewhere
+
+
 @pytest.mark.parametrize(
     ("raw", "core"),
     [

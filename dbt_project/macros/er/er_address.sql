@@ -1,9 +1,10 @@
 {#- Addresses and business names; twins of huitong.er.standardise_address. -#}
 
 {#- Cleaned, no spaces or separators, upper-case, building / room spellings made one (5号楼 5幢 5座 5#楼 -> 5栋,
-    501房 -> 501室, trailing 3-2-501 -> 3栋2单元501室). -#}
+    501房 -> 501室, trailing 3-2-501 -> 3栋2单元501室, 路100#3栋 -> 路100号3栋). -#}
 {% macro er_address_std(s, lkp='er_lkp') -%}
 {%- set t = 'upper(' ~ er_regexp_replace(er_clean_text(s, lkp), er_pattern__addr_junk(), "''") ~ ')' -%}
+{%- set t = er_regexp_replace(t, er_pattern__addr_hash_number(), "'\\1号'") -%}
 {%- set t = er_regexp_replace(t, er_pattern__addr_dash_triple(), "'\\1栋\\2单元\\3室'") -%}
 {%- set t = er_regexp_replace(t, er_pattern__addr_building(), "'\\1栋'") -%}
 {%- set t = er_regexp_replace(t, er_pattern__addr_room(), "'\\1室'") -%}

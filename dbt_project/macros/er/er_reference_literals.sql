@@ -38,6 +38,7 @@
 {% macro er_pattern__date_compact() %}'^((?:19|20)[0-9]{2})([0-9]{2})([0-9]{2})$'{% endmacro %}
 {% macro er_pattern__addr_junk() %}'[ 	
 ,;:、。]+'{% endmacro %}
+{% macro er_pattern__addr_hash_number() %}'((?:大道|大街|路|街|巷|弄|胡同|组)[0-9]+)#'{% endmacro %}
 {% macro er_pattern__addr_dash_triple() %}'([0-9]+)-([0-9]+)-([0-9]+)$'{% endmacro %}
 {% macro er_pattern__addr_building() %}'([0-9A-Z]+)(?:号楼|#楼|幢|座|栋|#)'{% endmacro %}
 {% macro er_pattern__addr_room() %}'([0-9]+)(?:号房|房|室)'{% endmacro %}

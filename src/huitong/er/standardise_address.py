@@ -23,6 +23,7 @@ def normalise_address(value: str | None) -> str | None:
     if text is None:
         return None
     text = _P["addr_junk"].sub("", text).upper()
+    text = _P["addr_hash_number"].sub(r"\1号", text)
     text = _P["addr_dash_triple"].sub(r"\1栋\2单元\3室", text)
     text = _P["addr_building"].sub(r"\1栋", text)
     text = _P["addr_room"].sub(r"\1室", text)

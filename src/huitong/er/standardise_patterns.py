@@ -36,6 +36,9 @@ PATTERNS: dict[str, str] = {
     "date_compact": "^((?:19|20)[0-9]{2})([0-9]{2})([0-9]{2})$",
     # addresses (applied in this order, after text cleaning and upper-casing)
     "addr_junk": "[ \t\r\n,;:、。]+",
+    # '#' typed for the house number's 号, right after a road (or a village group) and its digits: 文三路100#3栋,
+    # 3组45#; elsewhere '#' stays a building mark (华星小区5#楼)
+    "addr_hash_number": "((?:大道|大街|路|街|巷|弄|胡同|组)[0-9]+)#",
     "addr_dash_triple": "([0-9]+)-([0-9]+)-([0-9]+)$",
     "addr_building": "([0-9A-Z]+)(?:号楼|#楼|幢|座|栋|#)",
     "addr_room": "([0-9]+)(?:号房|房|室)",
