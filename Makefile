@@ -34,6 +34,8 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export AIRFLOW__COSMOS__CACHE_DIR := $(HUITONG_HOME)/airflow/cosmos
 export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK := False
 export SUPERSET_PORT ?= 8088
+# The dbt docs server (the data dictionary the dashboards link to).
+export HUITONG_DOCS_PORT ?= 8580
 # The simulated housing-rental system's PostgreSQL (started with the other simulated sources).
 export HUITONG_RENTAL_PORT ?= 8702
 export HUITONG_RENTAL_DSN ?= postgresql://postgres@127.0.0.1:$(HUITONG_RENTAL_PORT)/rental
@@ -41,7 +43,7 @@ export SUPERSET_HOME := $(HUITONG_HOME)/superset
 export SUPERSET_CONFIG_PATH := $(CURDIR)/superset/superset_config.py
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install demo test test-fast stop clean lint bench superset-start superset-stop superset-export dbt-parse status
+.PHONY: help install demo test test-fast stop clean lint bench superset-start superset-stop superset-export dbt-parse status chromium docs
 
 help: ## List the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -77,7 +79,10 @@ status: install ## Per-source freshness, last batch, volumes, quarantine
 	@$(CORE)/huitong status
 
 # ---- tests ----
-test: install ## Set up and run the whole test suite (fast, slow and end-to-end)
+chromium: ## Install headless Chromium + chromedriver (Debian packages) for the dashboard screenshot test; idempotent
+	@scripts/install_chromium.sh
+
+test: install chromium ## Set up and run the whole test suite (fast, slow and end-to-end)
 	@mkdir -p $(HUITONG_HOME)/tmp
 	$(CORE)/pytest -p no:cacheprovider tests
 
@@ -96,6 +101,10 @@ superset-start: install ## Bootstrap (first time ~1-3 min) and serve Superset on
 
 superset-stop: ## Stop Superset (its process group)
 	@superset/bin/stop
+
+docs: install ## Generate the dbt docs from the current build and serve them on 127.0.0.1:$(HUITONG_DOCS_PORT)
+	@$(CORE)/huitong docs generate
+	@scripts/services.sh start-docs
 
 superset-export: install ## Export the dashboards from the running Superset back into superset/assets (round trip)
 	@superset/bin/export

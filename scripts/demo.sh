@@ -15,7 +15,7 @@ fi
 step "2/5 Starting the simulated source systems and Airflow on 127.0.0.1"
 "$ROOT/scripts/services.sh" start-sources
 "$ROOT/scripts/services.sh" start-airflow
-for dag in reference hotel history_load transform; do "$AF/airflow" dags unpause "$dag" >/dev/null 2>&1 || true; done
+for dag in reference hotel history_load transform docs; do "$AF/airflow" dags unpause "$dag" >/dev/null 2>&1 || true; done
 
 step "3/5 Loading the city's history under Airflow (history_load -> bronze -> transform -> publish)"
 loaded="$HUITONG_HOME/.history-loaded-$HUITONG_SCALE-$HUITONG_AS_OF-$HUITONG_HISTORY_START"
@@ -35,9 +35,10 @@ else
   touch "$loaded"
 fi
 
-step "4/5 Starting Superset with the dashboards from superset/assets"
+step "4/5 Starting Superset with the dashboards from superset/assets, and the dbt docs they link to"
 "$ROOT/superset/bin/init"
 "$ROOT/superset/bin/start"
+"$ROOT/scripts/services.sh" start-docs
 
 step "5/5 Ready"
 "$CORE/huitong" status || true
@@ -47,5 +48,6 @@ cat <<MSG
 
   Airflow   http://127.0.0.1:$AIRFLOW__API__PORT    user admin  password $af_pw
   Superset  http://127.0.0.1:$SUPERSET_PORT    user admin  password $ss_pw
+  dbt docs  http://127.0.0.1:${HUITONG_DOCS_PORT:-8580}    what every shared table and column means (no login)
   Status    make status        Stop everything: make stop        Remove state: make clean
 MSG

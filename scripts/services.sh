@@ -62,8 +62,14 @@ case "${1:-}" in
     start airflow-triggerer "$AF/airflow" triggerer --skip-serve-logs
     wait_http "http://127.0.0.1:$AIRFLOW__API__PORT/api/v2/monitor/health" 120 airflow-api
     for name in airflow-api airflow-scheduler airflow-dag-processor airflow-triggerer; do alive "$name"; done ;;
+  start-docs)
+    # The dbt docs (what every shared table means), static files served on loopback; generated if none exist yet.
+    [ -e "$HUITONG_HOME/docs/current" ] || "$CORE/huitong" docs generate >/dev/null
+    start dbt_docs "$CORE/huitong" docs serve --port "${HUITONG_DOCS_PORT:-8580}"
+    wait_http "http://127.0.0.1:${HUITONG_DOCS_PORT:-8580}/" 30 dbt_docs
+    alive dbt_docs ;;
   stop-all)
-    for name in airflow-triggerer airflow-dag-processor airflow-scheduler airflow-api hotel_api rental_db; do stop "$name"; done
+    for name in airflow-triggerer airflow-dag-processor airflow-scheduler airflow-api hotel_api rental_db dbt_docs; do stop "$name"; done
     [ -x "$HUITONG_PROJECT_ROOT/superset/bin/stop" ] && "$HUITONG_PROJECT_ROOT/superset/bin/stop" || true ;;
-  *) echo "usage: $0 start-sources|start-airflow|stop-all" >&2; exit 2 ;;
+  *) echo "usage: $0 start-sources|start-airflow|start-docs|stop-all" >&2; exit 2 ;;
 esac

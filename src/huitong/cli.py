@@ -37,6 +37,8 @@ er_app = typer.Typer(
 app.add_typer(er_app, name="er")
 policy_app = typer.Typer(help="The one access policy: compile it for Trino.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+docs_app = typer.Typer(help="dbt docs: what every shared table and column means.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
 
 log = logging.getLogger("huitong")
 
@@ -249,6 +251,24 @@ def publish() -> None:
     from huitong.serving.publish import publish as do_publish
 
     typer.echo(str(do_publish()))
+
+
+@docs_app.command("generate")
+def docs_generate() -> None:
+    """dbt docs generate over the finished build, published atomically to $HUITONG_HOME/docs/current."""
+    from huitong.serving.docs import generate
+
+    typer.echo(str(generate()))
+
+
+@docs_app.command("serve")
+def docs_serve(
+    port: Annotated[int | None, typer.Option(help="default HUITONG_DOCS_PORT (8580)")] = None,
+) -> None:
+    """Serve the published dbt docs on 127.0.0.1 (static files; a new release shows without a restart)."""
+    from huitong.serving.docs import serve
+
+    serve(port=port)
 
 
 @app.command()

@@ -37,6 +37,13 @@ def _int_env(name: str, default: int) -> int:
     return number
 
 
+def _port_env(name: str, default: int) -> int:
+    value = _env(name, str(default))
+    if not (value.isdigit() and 0 < int(value) < 65536):
+        raise ConfigError(f"{name}={value!r} must be a TCP port (1-65535).")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     profile: str
@@ -56,6 +63,9 @@ class Settings:
     # kept this many days for time travel and rollback.
     retention_days: int = 730
     snapshot_keep_days: int = 7
+    # dbt docs (huitong.serving.docs): served on 127.0.0.1:docs_port; docs_url is where the dashboards link to.
+    docs_port: int = 8580
+    docs_url: str = "http://127.0.0.1:8580/"
 
     # Folders under HUITONG_HOME. Everything Huitong writes locally lives under one root so `make clean` is one rm.
     @property
@@ -165,6 +175,8 @@ def load_settings() -> Settings:
         spark_master=_env("HUITONG_SPARK_MASTER", "local[*]"),
         retention_days=_int_env("HUITONG_RETENTION_DAYS", 730),
         snapshot_keep_days=_int_env("HUITONG_SNAPSHOT_KEEP_DAYS", 7),
+        docs_port=_port_env("HUITONG_DOCS_PORT", 8580),
+        docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{_port_env('HUITONG_DOCS_PORT', 8580)}/"),
     )
 
 

@@ -37,13 +37,17 @@ def publish(cfg: Settings | None = None, source: Path | None = None) -> Path:
         os.fsync(dst.fileno())
     partial.chmod(0o444)
     partial.rename(release)
-    link = cfg.serving_db
-    tmp_link = link.with_name(f".{link.name}.{os.getpid()}")
-    tmp_link.unlink(missing_ok=True)
-    tmp_link.symlink_to(release.relative_to(link.parent))
-    os.replace(tmp_link, link)
+    swap_link(cfg.serving_db, release)
     _prune(cfg, keep=release)
     return release
+
+
+def swap_link(link: Path, target: Path) -> None:
+    """Point the symlink ``link`` at ``target`` (below link's folder) in one rename: readers see old or new."""
+    tmp_link = link.with_name(f".{link.name}.{os.getpid()}")
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(target.relative_to(link.parent))
+    os.replace(tmp_link, link)
 
 
 def current_release(cfg: Settings | None = None) -> Path | None:
