@@ -1,5 +1,6 @@
-"""Query audit trail (审计): hourly, the lines `huitong query` appended to audit/queries.jsonl in the interval, into
-bronze.audit__queries, then marts.audit_queries (read by auditors only) and the audit dashboard.
+"""Query audit trail (审计): hourly, the records of the interval from every path (the lines `huitong query` and, in
+production, the Trino audit collector appended to audit/queries.jsonl; Superset's query log from its metadata DB),
+into bronze.audit__queries, then marts.audit_queries (read by auditors only) and the audit dashboard.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
 
 with DAG(
     dag_id="audit",
-    description="Who queried what through the access policy: audit log -> landing -> GX -> bronze Iceberg",
+    description="Who queried what, by which path: audit log + Superset query log -> landing -> GX -> bronze Iceberg",
     schedule=every("5 * * * *"),
     start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
     catchup=False,

@@ -8,6 +8,7 @@ metadata in SQLite under HUITONG_HOME, the web server on loopback, no telemetry,
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -37,7 +38,12 @@ SECRET_KEY = _secret("SUPERSET_SECRET_KEY", "superset_secret.key")
 # Embedding is off; still never leave the upstream placeholder secret in place.
 GUEST_TOKEN_JWT_SECRET = SECRET_KEY
 
-SQLALCHEMY_DATABASE_URI = f"sqlite:///{SUPERSET_STATE / 'superset.db'}?check_same_thread=false"
+# Production (compose, Helm) passes Superset's Postgres database; the audit source reads its query log from the
+# same place (HUITONG_SUPERSET_METADATA_URI).
+SQLALCHEMY_DATABASE_URI = (
+    os.environ.get("SUPERSET_DATABASE_URI")
+    or f"sqlite:///{SUPERSET_STATE / 'superset.db'}?check_same_thread=false"
+)
 SQLALCHEMY_EXAMPLES_URI = SQLALCHEMY_DATABASE_URI
 
 APP_NAME = "汇通 Huitong"
@@ -132,3 +138,56 @@ HUITONG_SECRET = _secret
 if HUITONG_TRINO_URI:
     # Trino only: SQLite and local files stay forbidden as sources.
     PREVENT_UNSAFE_DB_CONNECTIONS = True
+
+
+# --- Query audit (docs/access-policy.md "What is audited") -------------------------------------------------------
+# One `logs` row (action huitong.data_request) per data request: chart data, SQL Lab, samples and column values,
+# with the HTTP status, so refusals are recorded too. Superset's stock entry for chart data is written whether or
+# not the dataset check then refuses, and a role without SQL Lab is turned away before any entry is written.
+# The audit source (huitong.audit.superset_entries) lands these rows with the `query` table's SQL Lab results.
+_AUDITED_REQUESTS = (
+    (re.compile(r"^/api/v1/chart/(\d+/)?data/?$"), "superset_chart"),
+    (re.compile(r"^/superset/explore_json/?$"), "superset_chart"),
+    (re.compile(r"^/api/v1/sqllab/execute/?$"), "superset_sql_lab"),
+    (
+        re.compile(r"^/datasource/samples/?$|^/api/v1/datasource/[^/]+/\d+/column/[^/]+/values/?$"),
+        "superset_api",
+    ),
+)
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802 - the name Superset reads
+    import logging
+    import time
+
+    from flask import g, request
+
+    @app.before_request
+    def _audit_start():
+        g.huitong_audit_started = time.monotonic()
+
+    @app.after_request
+    def _audit(response):
+        kind = next((k for pattern, k in _AUDITED_REQUESTS if pattern.match(request.path)), None)
+        if kind is None:
+            return response
+        try:
+            from superset.extensions import event_logger
+
+            error = ""
+            if response.status_code >= 400 and response.is_json:
+                body = response.get_json(silent=True) or {}
+                errors = body.get("errors") or [{}]
+                error = str(body.get("message") or body.get("msg") or errors[0].get("message") or "")[:500]
+            started = g.get("huitong_audit_started")
+            event_logger.log_with_context(
+                action="huitong.data_request",
+                duration=timedelta(seconds=time.monotonic() - started) if started else None,
+                log_to_statsd=False,
+                huitong_path=kind,
+                huitong_status=response.status_code,
+                huitong_error=error,
+            )
+        except Exception:  # noqa: BLE001 - the audit must never break the answer; the failure is logged
+            logging.getLogger("huitong.audit").exception("could not log a data request")
+        return response

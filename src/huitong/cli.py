@@ -37,6 +37,8 @@ er_app = typer.Typer(
 app.add_typer(er_app, name="er")
 policy_app = typer.Typer(help="The one access policy: compile it for Trino.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+audit_app = typer.Typer(help="The query audit trail (who queried what).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 docs_app = typer.Typer(help="dbt docs: what every shared table and column means.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 
@@ -301,6 +303,18 @@ def policy_compile(
 
     for path in compile_policy(repo_policy_file(), Path(out) if out else repo_trino_etc()):
         typer.echo(str(path))
+
+
+@audit_app.command("collect")
+def audit_collect(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 inside a container).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port Trino's HTTP event listener posts to.")] = 8090,
+) -> None:
+    """Receive Trino's completed-query events (POST /v1/trino-events) and append each to the audit log, from which
+    the `audit` DAG lands it into marts.audit_queries beside `huitong query` and Superset's query log."""
+    from huitong.audit import serve_collector
+
+    serve_collector(host, port, ready=lambda s: log.info("audit collector on %s:%d", *s.server_address[:2]))
 
 
 @app.command()

@@ -63,6 +63,9 @@ class Settings:
     # kept this many days for time travel and rollback.
     retention_days: int = 730
     snapshot_keep_days: int = 7
+    # Superset's metadata DB (SQLAlchemy URI), whose query log the audit source collects: SQLite under
+    # HUITONG_HOME locally (as superset/superset_config.py places it), Superset's Postgres database in production.
+    superset_metadata_uri: str = ""
     # dbt docs (huitong.serving.docs): served on 127.0.0.1:docs_port; docs_url is where the dashboards link to.
     docs_port: int = 8580
     docs_url: str = "http://127.0.0.1:8580/"
@@ -175,6 +178,10 @@ def load_settings() -> Settings:
         spark_master=_env("HUITONG_SPARK_MASTER", "local[*]"),
         retention_days=_int_env("HUITONG_RETENTION_DAYS", 730),
         snapshot_keep_days=_int_env("HUITONG_SNAPSHOT_KEEP_DAYS", 7),
+        superset_metadata_uri=_env(
+            "HUITONG_SUPERSET_METADATA_URI",
+            f"sqlite:///{Path(_env('SUPERSET_HOME', str(home / 'superset'))) / 'superset.db'}",
+        ),
         docs_port=_port_env("HUITONG_DOCS_PORT", 8580),
         docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{_port_env('HUITONG_DOCS_PORT', 8580)}/"),
     )

@@ -12,7 +12,6 @@ and masks. Both paths append one line per query (allowed or refused) to $HUITONG
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
@@ -27,6 +26,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from huitong.audit import append_entry, audit_log_path
 from huitong.config import Settings, settings
 from huitong.policy import Entitlements, Policy, repo_policy_file
 
@@ -97,7 +97,9 @@ def run_query(
     cfg = cfg or settings()
     policy = policy or Policy.load(repo_policy_file())
     started = time.monotonic()
-    entry: dict[str, Any] = {"user": user, "sql": sql, "profile": cfg.profile, "tables": []}
+    entry: dict[str, Any] = {
+        "user": user, "sql": sql, "profile": cfg.profile, "path": "cli", "client": "huitong-query", "tables": [],
+    }  # fmt: skip
     try:
         if cfg.profile == "production":
             result = _run_on_trino(user, sql, policy, entry)
@@ -303,27 +305,15 @@ def _run_on_trino(user: str, sql: str, policy: Policy, entry: dict[str, Any]) ->
 # ---- Audit -----------------------------------------------------------------------------------------------------
 
 
-def audit_log_path(cfg: Settings | None = None) -> Path:
-    return (cfg or settings()).home / "audit" / "queries.jsonl"
-
-
 def _audit(cfg: Settings, entry: dict[str, Any], started: float) -> None:
-    """Append one JSON line under an exclusive lock, so concurrent queries never interleave lines."""
-    entry = {
-        "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        **entry,
-        "duration_ms": round((time.monotonic() - started) * 1000, 1),
-    }
-    path = audit_log_path(cfg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
-    with open(path, "a", encoding="utf-8") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            fh.write(line)
-            fh.flush()
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    append_entry(
+        cfg,
+        {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            **entry,
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+        },
+    )
 
 
 def read_audit_log(cfg: Settings | None = None) -> list[dict[str, Any]]:

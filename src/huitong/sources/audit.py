@@ -1,12 +1,15 @@
-"""The query audit trail as a source: who queried what, allowed or refused.
+"""The query audit trail as a source: who queried what, through which path, allowed or refused.
 
-`huitong query` (and every other policy-checked path in huitong.query) appends one JSON line per query to
-``$HUITONG_HOME/audit/queries.jsonl`` under a lock. This source lands the lines whose ``at`` falls in the window, so
-the audit trail goes through the same landing -> bronze -> dbt path as any other source and reaches the auditor's
-dashboard (marts.audit_queries; only the auditor and data engineer roles read it). In production Trino's event
-listener writes the same fields for every query Trino answers (infra/trino/etc/event-listener.properties).
+Two parts per window, one record shape (huitong.audit):
+- ``queries.jsonl``: the lines of ``$HUITONG_HOME/audit/queries.jsonl`` whose ``at`` falls in the window: what
+  `huitong query` appends itself and, in production, what the audit collector writes for every query Trino's event
+  listener reports (infra/trino/etc/event-listener.properties);
+- ``superset.jsonl``: Superset's own query log for the window (chart data, SQL Lab and API requests, allowed or
+  refused), read from its metadata DB (HUITONG_SUPERSET_METADATA_URI).
+The trail goes through the same landing -> bronze -> dbt path as any other source and reaches the audit dashboard
+(marts.audit_queries; only the auditor and data engineer roles read it).
 
-The log is append-only, so a window always reads the same lines: re-runs land the same batch.
+Both logs are append-only, so a past window always reads the same records: re-runs land the same batch.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from huitong.audit import audit_log_path, superset_entries
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources._files import parse_lines
+from huitong.sources._files import parse_lines, to_lines
 from huitong.sources.base import ParsedPart, parse_timestamp
 
 
@@ -27,14 +31,18 @@ class QueryAuditSource:
     entity: str = "queries"
     columns: tuple[str, ...] = (
         "at", "user", "profile", "engine", "allowed", "tables", "person_level", "rows", "error", "duration_ms",
-        "sql", "executed_sql",
+        "sql", "executed_sql", "path", "client",
     )  # fmt: skip
     pseudonymised: tuple[tuple[str, str], ...] = ()
     snapshot: bool = False
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
-        from huitong.query import audit_log_path
+        yield from self._log_lines(start, end, cfg)
+        entries = superset_entries(cfg.superset_metadata_uri, start, end, cfg.profile)
+        if entries:
+            yield RawPart(name="superset.jsonl", data=to_lines(entries), origin="superset:logs")
 
+    def _log_lines(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         path = audit_log_path(cfg)
         if not path.exists():
             return

@@ -1,4 +1,4 @@
-{#- 查询审计 Who queried what through the access policy: one row per query, allowed or refused. Read by the auditor
+{#- 查询审计 Who queried what through the access policy, by which path: one row per query, allowed or refused. Read by the auditor
     role only (policy: marts.audit_*). The SQL text is kept as typed, for review. -#}
 select
     query_key,
@@ -7,6 +7,15 @@ select
     user_name,
     profile,
     engine,
+    access_path,
+    case access_path
+        when 'cli' then '命令行 huitong query'
+        when 'superset_chart' then 'Superset 图表 chart'
+        when 'superset_sql_lab' then 'Superset SQL Lab'
+        when 'superset_api' then 'Superset API'
+        when 'trino' then 'Trino'
+    end as access_path_label,
+    client,
     is_allowed,
     case when is_allowed then '允许 allowed' else '拒绝 refused' end as outcome,
     tables_json,

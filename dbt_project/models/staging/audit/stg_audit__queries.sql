@@ -1,4 +1,5 @@
-{#- One row per audited query. The log is append-only; a line landed twice (a re-run window) is one query. -#}
+{#- One row per audited query, whichever path it took (`huitong query`, Superset's query log, Trino's event
+    listener). The logs are append-only; a record landed twice (a re-run window) is one query. -#}
 with source as (
     select * from {{ source('audit', 'queries') }}
 ),
@@ -14,6 +15,9 @@ select
     "user" as user_name,
     profile,
     engine,
+    -- Lines written before the path was recorded all came from `huitong query`.
+    coalesce("path", 'cli') as access_path,
+    coalesce(client, 'huitong-query') as client,
     lower(allowed) = 'true' as is_allowed,
     tables as tables_json,
     coalesce(lower(person_level) = 'true', false) as is_person_level,

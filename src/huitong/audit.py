@@ -1,0 +1,318 @@
+"""The query audit trail: who read what, through which path, allowed or refused.
+
+Every path that answers a person's query leaves one record of the same shape (the ``audit.queries`` source's
+columns), so one table, marts.audit_queries, and one dashboard show them all:
+
+- ``cli``: `huitong query` appends a line to ``$HUITONG_HOME/audit/queries.jsonl`` itself (huitong.query);
+- ``superset_chart``, ``superset_sql_lab``, ``superset_api``: Superset's own query log in its metadata DB. Its
+  ``logs`` table holds one ``huitong.data_request`` row per data request, allowed or refused, with the HTTP status
+  (written by the hook in superset/superset_config.py, because Superset's stock log entry is written before the
+  permission check is known and not at all when a role lacks SQL Lab); SQL Lab requests are completed from the
+  ``query`` table (rows returned, executed SQL, error). ``superset_entries`` reads both for a window; the audit
+  source lands them beside the JSONL lines;
+- ``trino``: in production Trino's HTTP event listener POSTs every completed query to ``huitong audit collect``
+  (``serve_collector``), which appends it to the same JSONL file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from huitong.config import Settings, settings
+
+log = logging.getLogger(__name__)
+
+PATHS = ("cli", "superset_chart", "superset_sql_lab", "superset_api", "trino")
+SUPERSET_ACTION = "huitong.data_request"  # the action superset_config's hook logs under
+
+
+def audit_log_path(cfg: Settings | None = None) -> Path:
+    return (cfg or settings()).home / "audit" / "queries.jsonl"
+
+
+def append_entry(cfg: Settings, entry: Mapping[str, Any]) -> None:
+    """Append one JSON line under an exclusive lock, so concurrent writers never interleave lines. Lines are never
+    rewritten: the audit source lands each one exactly once by its time."""
+    path = audit_log_path(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(dict(entry), ensure_ascii=False, default=str) + "\n"
+    with open(path, "a", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fh.write(line)
+            fh.flush()
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _iso(moment: datetime) -> str:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+@cache
+def _policy_document():
+    from huitong.policy import Policy, repo_policy_file
+
+    return Policy.load(repo_policy_file()).document
+
+
+def _person_level(columns: Iterable[str]) -> bool:
+    """A read touches personal data when a column is of a personal class by the policy's naming conventions."""
+    document = _policy_document()
+    return any(document.classify(c.lower()) is not None for c in columns)
+
+
+# ---- Superset: its metadata DB's `logs` (every data request) and `query` (SQL Lab) tables --------------------
+
+_CHART_IN_PATH = re.compile(r"/api/v1/chart/(\d+)/data")
+
+
+def superset_entries(uri: str, start: datetime, end: datetime, profile: str) -> list[dict[str, Any]]:
+    """Audit entries for Superset's data requests logged in [start, end), oldest first; [] when Superset has no
+    metadata DB at `uri` yet. Read-only; the SQL is plain enough for SQLite (embedded) and PostgreSQL."""
+    from sqlalchemy import DateTime, bindparam, create_engine, inspect, text
+
+    if uri.startswith("sqlite:///"):
+        # Never create the file (SQLite would), and never write to Superset's database.
+        path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+        if not path.is_file():
+            return []
+        uri = f"sqlite:///file:{path}?mode=ro&uri=true"
+    engine = create_engine(uri)
+    try:
+        if "logs" not in inspect(engine).get_table_names():
+            return []
+        naive = [m.astimezone(UTC).replace(tzinfo=None) for m in (start, end)]  # Superset stores UTC, naive
+        with engine.connect() as con:
+            logs = con.execute(
+                text(
+                    "SELECT l.id, l.dttm, l.json, l.duration_ms, l.slice_id, u.username FROM logs l "
+                    "LEFT JOIN ab_user u ON u.id = l.user_id "
+                    "WHERE l.action = :action AND l.dttm >= :start AND l.dttm < :end ORDER BY l.dttm, l.id"
+                )
+                .bindparams(bindparam("start", type_=DateTime), bindparam("end", type_=DateTime))
+                .columns(dttm=DateTime),
+                {"action": SUPERSET_ACTION, "start": naive[0], "end": naive[1]},
+            ).all()
+            if not logs:
+                return []
+            slices = {r.id: r for r in con.execute(text("SELECT id, slice_name, datasource_id FROM slices"))}
+            tables = {
+                r.id: r for r in con.execute(text('SELECT id, "schema", table_name, database_id FROM tables'))
+            }
+            columns: dict[int, list[str]] = {}
+            for r in con.execute(text("SELECT table_id, column_name FROM table_columns")):
+                columns.setdefault(r.table_id, []).append(r.column_name)
+            backends = {
+                r.id: r.sqlalchemy_uri.split(":", 1)[0].split("+", 1)[0]
+                for r in con.execute(text("SELECT id, sqlalchemy_uri FROM dbs"))
+            }
+            # SQL Lab runs of the window (start_time: epoch milliseconds), a minute either side.
+            lab = con.execute(
+                text(
+                    'SELECT q.client_id, q.status, q."rows", q.executed_sql, q.error_message, q.sql, q.start_time, '
+                    "u.username FROM query q LEFT JOIN ab_user u ON u.id = q.user_id "
+                    "WHERE q.start_time >= :first AND q.start_time < :last ORDER BY q.start_time"
+                ),
+                {
+                    "first": start.timestamp() * 1000 - 60_000,
+                    "last": end.timestamp() * 1000 + 60_000,
+                },
+            ).all()
+    finally:
+        engine.dispose()
+    entries = []
+    for row in logs:
+        try:
+            payload = json.loads(row.json or "{}")
+        except ValueError:
+            payload = {}
+        path = payload.get("huitong_path") or "superset_api"
+        status = int(payload.get("huitong_status") or 0)
+        entry: dict[str, Any] = {
+            "at": _iso(row.dttm),
+            "user": row.username or "(anonymous)",
+            "profile": profile,
+            "path": path,
+            "client": "superset",
+            "allowed": 0 < status < 400,
+            "duration_ms": row.duration_ms,
+        }
+        if status >= 400:
+            entry["error"] = f"HTTP {status}: {payload.get('huitong_error') or ''}".strip()
+        if path == "superset_sql_lab":
+            sql = payload.get("sql") or ""
+            database = payload.get("database_id")
+            entry.update(
+                sql=sql, engine=backends.get(_int(database)), tables=_sql_tables(sql, payload.get("schema"))
+            )
+            done = _sql_lab_run(lab, payload.get("client_id"), row.username, sql, row.dttm)
+            if done is not None:
+                lab.remove(done)
+                entry.update(
+                    allowed=entry["allowed"] and done.status == "success",
+                    rows=done.rows,
+                    executed_sql=done.executed_sql,
+                )
+                if done.error_message:
+                    entry["error"] = done.error_message
+        else:
+            chart = slices.get(_int(row.slice_id) or _chart_id(payload))
+            table = tables.get(chart.datasource_id if chart else _datasource_id(payload))
+            name = f"{table.schema}.{table.table_name}" if table else None
+            what = f"图表 chart: {chart.slice_name}" if chart else f"数据集 dataset: {name or '?'}"
+            entry.update(
+                sql=what + (f" ({name})" if chart and name else ""),
+                engine=backends.get(table.database_id) if table else None,
+                tables=[name] if name else [],
+                person_level=_person_level(columns.get(table.id, [])) if table else False,
+            )
+        entries.append(entry)
+    return entries
+
+
+def _sql_lab_run(lab: list, client_id: Any, user: str | None, sql: str, at: datetime):
+    """The `query` row a SQL Lab request produced: by the client id the UI sends, else (API callers may omit it,
+    and Superset then makes its own) the same person's same SQL started closest before the request was logged."""
+    if client_id:
+        found = next((q for q in lab if q.client_id == client_id), None)
+        if found is not None:
+            return found
+    logged = at.replace(tzinfo=UTC).timestamp() * 1000
+    same = [q for q in lab if q.username == user and q.sql == sql and float(q.start_time) <= logged + 1000]
+    return min(same, key=lambda q: logged - float(q.start_time), default=None)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _chart_id(payload: Mapping[str, Any]) -> int | None:
+    found = _CHART_IN_PATH.search(str(payload.get("path") or ""))
+    form = payload.get("form_data") if isinstance(payload.get("form_data"), dict) else {}
+    return int(found.group(1)) if found else _int(form.get("slice_id"))
+
+
+def _datasource_id(payload: Mapping[str, Any]) -> int | None:
+    source = payload.get("datasource")
+    if isinstance(source, dict):
+        return _int(source.get("id"))
+    return _int(str(source or "").split("__", 1)[0])
+
+
+def _sql_tables(sql: str, schema: str | None) -> list[str]:
+    """schema.table read by SQL Lab text, best effort (an unparseable text reads nothing the auditor can name)."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        trees = sqlglot.parse(sql, read="duckdb")
+    except sqlglot.errors.ParseError:
+        return []
+    names = {
+        ".".join(p for p in (t.db or schema, t.name) if p).lower()
+        for tree in trees
+        if tree is not None
+        for t in tree.find_all(exp.Table)
+    }
+    return sorted(names)
+
+
+# ---- Trino: the HTTP event listener's QueryCompletedEvent ----------------------------------------------------
+
+
+def trino_event_entry(event: Mapping[str, Any], profile: str = "production") -> dict[str, Any] | None:
+    """One audit entry from Trino's QueryCompletedEvent JSON (None for other events). Access denials are completed
+    events too (errorCode PERMISSION_DENIED), so refusals are recorded like answers."""
+    metadata, context = event.get("metadata") or {}, event.get("context") or {}
+    if "queryId" not in metadata or "user" not in context:
+        return None
+    failure = event.get("failureInfo") or {}
+    error_code = (failure.get("errorCode") or {}).get("name")
+    inputs = (event.get("ioMetadata") or {}).get("inputs") or []
+    tables = sorted({f"{i.get('schema')}.{i.get('table')}".lower() for i in inputs if i.get("table")})
+    columns = [
+        c.get("name", "") if isinstance(c, dict) else str(c) for i in inputs for c in i.get("columns") or []
+    ]
+    created, ended = _instant(event.get("createTime")), _instant(event.get("endTime"))
+    entry: dict[str, Any] = {
+        "at": _iso(ended or created or datetime.now(UTC)),
+        "user": context["user"],
+        "profile": profile,
+        "path": "trino",
+        "engine": "trino",
+        "allowed": not failure,
+        "tables": tables,
+        "person_level": _person_level(columns),
+        "sql": metadata.get("query") or "",
+        "executed_sql": metadata.get("query") or "",
+        "rows": (event.get("statistics") or {}).get("outputRows"),
+        "duration_ms": round((ended - created).total_seconds() * 1000, 1) if created and ended else None,
+        # Who sent it: huitong-query (the CLI), Superset (impersonating the person), a BI tool...
+        "client": context.get("source"),
+    }
+    if failure:
+        entry["error"] = f"{error_code or 'FAILED'}: {failure.get('failureMessage') or ''}".strip()
+    return entry
+
+
+def _instant(value: Any) -> datetime | None:
+    """Trino writes instants as ISO-8601 text; numbers (epoch seconds or milliseconds) are accepted too."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def serve_collector(host: str, port: int, cfg: Settings | None = None, ready=None) -> None:
+    """The audit collector Trino's HTTP event listener posts to (POST /v1/trino-events, one event or a list). Each
+    completed query becomes one line of the audit log; anything else is acknowledged and ignored, so Trino does
+    not retry it. Runs until interrupted."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    cfg = cfg or settings()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            if self.path.rstrip("/") != "/v1/trino-events":
+                self.send_error(404)
+                return
+            try:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
+            except ValueError:
+                self.send_error(400, "not JSON")
+                return
+            for event in body if isinstance(body, list) else [body]:
+                entry = trino_event_entry(event, cfg.profile) if isinstance(event, dict) else None
+                if entry is not None:
+                    append_entry(cfg, entry)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            log.debug("audit collector: " + fmt, *args)
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    if ready is not None:
+        ready(server)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
