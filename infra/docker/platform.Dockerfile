@@ -3,6 +3,8 @@
 FROM apache/airflow:3.3.2-python3.11
 USER root
 RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless && rm -rf /var/lib/apt/lists/*
+# HUITONG_HOME in compose: a named volume mounted here starts with this ownership (the audit log is written here).
+RUN mkdir -p /var/lib/huitong && chown airflow:root /var/lib/huitong
 USER airflow
 COPY --chown=airflow:root locks/ /opt/huitong/locks/
 RUN pip install --no-cache-dir uv \

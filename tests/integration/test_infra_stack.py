@@ -34,6 +34,7 @@ def test_compose_file_validates_with_the_example_env():
     expected = {
         "postgres", "minio", "trino-coordinator", "trino-worker", "spark-master", "spark-worker",
         "airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "superset", "redis",
+        "audit-collector",
     }  # fmt: skip
     assert expected <= set(services)
     for name, service in services.items():
@@ -45,6 +46,41 @@ def test_compose_file_validates_with_the_example_env():
             assert "healthcheck" in service, f"{name} has no healthcheck"
         for port in service.get("ports", []):
             assert port.get("host_ip") == "127.0.0.1", f"{name} publishes a port beyond loopback"
+
+
+def test_trino_audit_events_reach_the_audit_dag():
+    """Trino's event listener posts to the collector, which writes the audit log where the `audit` DAG reads it;
+    the DAG reads Superset's query log from the database Superset itself uses."""
+    from urllib.parse import urlparse
+
+    done = _compose("--env-file", str(INFRA / ".env.example"), "config", "--format", "json")
+    services = json.loads(done.stdout)["services"]
+    listener = (INFRA / "trino/etc/event-listener.properties").read_text()
+    assert "event-listener.name=http" in listener
+    assert "http-event-listener.connect-ingest-uri=${ENV:TRINO_AUDIT_INGEST_URI}" in listener
+    assert (
+        "event-listener.config-files=/etc/trino/event-listener.properties"
+        in (INFRA / "trino/etc/config.properties").read_text()
+    )
+    uri = urlparse(services["trino-coordinator"]["environment"]["TRINO_AUDIT_INGEST_URI"])
+    collector = services["audit-collector"]
+    command = collector["command"]
+    assert command[-5:-2] == ["collect", "--host", "0.0.0.0"] and "audit" in command
+    assert (uri.hostname, uri.port, uri.path) == ("audit-collector", int(command[-1]), "/v1/trino-events")
+
+    def state_mount(service: dict) -> str:
+        home = service["environment"]["HUITONG_HOME"]
+        assert any(v["source"] == "huitong-state" and v["target"] == home for v in service["volumes"])
+        return home
+
+    assert (
+        state_mount(collector)
+        == state_mount(services["airflow-scheduler"])
+        == state_mount(services["airflow-dag-processor"])
+    )
+    superset_db = services["superset"]["environment"]["SUPERSET_DATABASE_URI"].rsplit("@", 1)[1]
+    audit_db = services["airflow-scheduler"]["environment"]["HUITONG_SUPERSET_METADATA_URI"].rsplit("@", 1)[1]
+    assert audit_db == superset_db
 
 
 def test_compose_refuses_to_start_without_secrets(tmp_path):
