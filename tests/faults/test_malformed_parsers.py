@@ -17,11 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from huitong.sources.audit import SOURCE as AUDIT
 from huitong.sources.camera import parse_catalog, parse_json_lines
+from huitong.sources.hotel import SOURCE as HOTEL
 from huitong.sources.parcel import SOURCE as PARCEL
 from huitong.sources.public_safety import COLUMNS as PS_COLUMNS
 from huitong.sources.public_safety import parse_export
 from huitong.sources.reference import SOURCES as REFERENCE
+from huitong.sources.rental import SOURCES as RENTAL
 from huitong.sources.trade import COLUMNS as TRADE_COLUMNS
 from huitong.sources.trade import SOURCE as TRADE
 
@@ -117,6 +120,50 @@ def test_camera_status_lines_every_good_line_loaded_every_bad_one_quarantined(li
     assert len(parsed.records) == len(goods) and len(parsed.errors) == len(lines) - len(goods)
     check_errors(parsed)
     summarise("camera_status_events", len(lines), parsed)
+
+
+# ---- JSON pages: the hotel registration API (and the line-oriented rental and audit sources) ----
+
+NOT_AN_OBJECT = st.one_of(TEXT, st.integers(), st.none(), st.lists(st.integers(), max_size=3))
+
+
+@SETTINGS
+@given(records=st.lists(st.one_of(GOOD_OBJECT.map(lambda o: ("good", o)), NOT_AN_OBJECT.map(lambda v: ("bad", v))),
+                        max_size=25))  # fmt: skip
+def test_hotel_api_page_every_object_loaded_every_other_record_quarantined(records):
+    page = json.dumps({"data": [r for _, r in records], "next_cursor": None}, ensure_ascii=False).encode()
+    parsed = HOTEL.parse("registrations-00001.json", page)
+    goods = [r for kind, r in records if kind == "good"]
+    assert len(parsed.records) == len(goods) and len(parsed.errors) == len(records) - len(goods)
+    for record, good in zip(parsed.records, goods, strict=True):
+        assert set(record) == set(good)
+    check_errors(parsed)
+    summarise("hotel", len(records), parsed)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=300))
+def test_hotel_api_any_bytes_never_crash_and_a_page_that_cannot_be_read_is_quarantined_whole(data):
+    parsed = HOTEL.parse("registrations-00001.json", data)
+    check_errors(parsed)
+    try:
+        body = json.loads(data)
+        readable = isinstance(body, dict) and isinstance(body.get("data"), list)
+    except ValueError:
+        readable = False
+    if not readable:  # one quarantine row holding the whole page
+        assert parsed.records == [] and len(parsed.errors) == 1
+
+
+@SETTINGS
+@given(lines=LINES, blank=st.booleans())
+def test_rental_and_audit_lines_every_good_line_loaded_every_bad_one_quarantined(lines, blank):
+    for name, source in (("rental", RENTAL["tenants"]), ("audit", AUDIT)):
+        parsed = source.parse("tenants-00001.jsonl", lines_delivery(lines, blank))
+        goods = [json.loads(raw) for kind, raw in lines if kind == "good"]
+        assert len(parsed.records) == len(goods) and len(parsed.errors) == len(lines) - len(goods)
+        check_errors(parsed)
+        summarise(name, len(lines), parsed)
 
 
 # ---- CSV: trade uploads (CSV and xlsx), public-safety exports, reference registries ----
