@@ -5,6 +5,14 @@ B-cubed averages, per record, the share of its predicted cluster that is truly i
 of its person that its cluster holds (recall). Strata split records by their TRUE person: `with_resident_id` (the
 person holds a mainland resident ID, whether or not each record shows it) and `without_resident_id` (passport or
 permit holders); a stratum's figures count only pairs inside it.
+
+Cameras (`--entity camera`): registrations (one device code of one programme) against the physical camera; the
+truth's device codes are mapped to the DeviceID the platforms list (a few were keyed in with a digit missing).
+Strata: `multi_programme` (the physical camera is registered by 2-3 programmes) and `single_programme`.
+Places (`--entity place`): every record naming a business (hotel registrations, trades, waybills, agency contracts,
+register entries) against the business; one stratum, `business`, split by source in the report.
+Addresses (`--entity address`): every recorded address against the clean address it was written from (strata
+`person_home`, `business`).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import pandas as pd
 from huitong.config import Settings, settings
 
 RESIDENT_ID_TYPE = "居民身份证"
+ENTITIES = ("person", "place", "address", "camera")
 
 
 @dataclass(frozen=True)
@@ -74,11 +83,54 @@ def load_truth(cfg: Settings) -> pd.DataFrame:
         ).df()
 
 
-def evaluate_assignment(predicted: pd.DataFrame, truth: pd.DataFrame) -> dict[str, dict]:
+def load_camera_truth(cfg: Settings) -> pd.DataFrame:
+    """source, record_id (the DeviceID as listed), camera_id, stratum for every registration the simulator wrote."""
+    from huitong.simulate.export_camera import listed_device_id
+
+    with duckdb.connect() as con:
+        truth = con.execute(
+            f"""select source, record_id, camera_id,
+                   case when count(*) over (partition by camera_id) > 1 then 'multi_programme'
+                        else 'single_programme' end as stratum
+                from read_parquet('{cfg.ground_truth_dir / "camera_records.parquet"}')"""
+        ).df()
+    truth["record_id"] = truth["record_id"].map(listed_device_id)
+    return truth
+
+
+def load_place_truth(cfg: Settings) -> pd.DataFrame:
+    """source, record_id, business_id, stratum for every business-naming record the simulator wrote."""
+    with duckdb.connect() as con:
+        return con.execute(
+            f"""select source, record_id, business_id, 'business' as stratum
+                from read_parquet('{cfg.ground_truth_dir / "business_records.parquet"}')"""
+        ).df()
+
+
+def load_address_truth(cfg: Settings) -> pd.DataFrame:
+    """source, record_id, true address (the clean standard form the record's address was written from), stratum.
+    Derived from the hidden truth: a guest's, landlord's or parcel recipient's address is that person's home
+    address, a register entry's its business's address (rented houses have no truth and are not scored)."""
+    gt = cfg.ground_truth_dir
+    with duckdb.connect() as con:
+        return con.execute(
+            f"""select r.source, r.record_id, p.address as true_address, 'person_home' as stratum
+                from read_parquet('{gt / "person_records.parquet"}') as r
+                join read_parquet('{gt / "persons.parquet"}') as p using (person_id)
+                where r.role in ('guest', 'landlord', 'recipient') and p.address is not null
+                union all
+                select r.source, r.record_id, b.address, 'business' as stratum
+                from read_parquet('{gt / "business_records.parquet"}') as r
+                join read_parquet('{gt / "businesses.parquet"}') as b using (business_id)
+                where r.source = 'reference' and b.address is not null"""
+        ).df()
+
+
+def evaluate_assignment(predicted: pd.DataFrame, truth: pd.DataFrame, truth_id: str = "person_id") -> dict[str, dict]:
     """`predicted`: source, record_id, entity_id. Only records present in both are scored; `coverage` says how
     many predicted records found their truth row (a join mistake shows up there, not as a good score)."""
     joined = predicted.merge(truth, on=["source", "record_id"], how="inner")
-    joined = joined.rename(columns={"entity_id": "predicted", "person_id": "truth"})
+    joined = joined.rename(columns={"entity_id": "predicted", truth_id: "truth"})
     report: dict[str, dict] = {
         "coverage": {"predicted_records": len(predicted), "scored_records": len(joined)}
     }
@@ -89,15 +141,36 @@ def evaluate_assignment(predicted: pd.DataFrame, truth: pd.DataFrame) -> dict[st
     return report
 
 
-def predicted_from_build(db_path: Path) -> pd.DataFrame:
+CLUSTERED = {
+    "person": "select source, record_id, entity_id from intermediate.int_persons_clustered",
+    "place": "select source, record_id, place_id as entity_id from intermediate.int_places_clustered",
+    "address": "select source, record_id, address_id as entity_id from intermediate.int_addresses_clustered",
+    "camera": "select source, record_id, camera_id as entity_id from intermediate.int_cameras_clustered",
+}
+
+
+def predicted_from_build(db_path: Path, entity: str = "person") -> pd.DataFrame:
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute("select source, record_id, entity_id from intermediate.int_persons_clustered").df()
+        return con.execute(CLUSTERED[entity]).df()
 
 
-def evaluate(cfg: Settings | None = None, db_path: Path | None = None, output: Path | None = None) -> dict:
-    """Score the build's int_persons_clustered against ground truth; write JSON when `output` is given."""
+def evaluate(cfg: Settings | None = None, db_path: Path | None = None, output: Path | None = None,
+             entity: str = "person") -> dict:  # fmt: skip
+    """Score the build's clusters of `entity` (person: int_persons_clustered, place: int_places_clustered, address:
+    int_addresses_clustered,
+    camera: int_cameras_clustered) against ground truth; write JSON when `output` is given."""
+    if entity not in ENTITIES:
+        raise ValueError(f"entity must be one of {', '.join(ENTITIES)}, not {entity!r}")
     cfg = cfg or settings()
-    report = evaluate_assignment(predicted_from_build(db_path or cfg.build_db), load_truth(cfg))
+    predicted = predicted_from_build(db_path or cfg.build_db, entity)
+    if entity == "camera":
+        report = evaluate_assignment(predicted, load_camera_truth(cfg), truth_id="camera_id")
+    elif entity == "address":
+        report = evaluate_assignment(predicted, load_address_truth(cfg), truth_id="true_address")
+    elif entity == "place":
+        report = evaluate_assignment(predicted, load_place_truth(cfg), truth_id="business_id")
+    else:
+        report = evaluate_assignment(predicted, load_truth(cfg))
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""`huitong er link --entity person --input IN.parquet --output OUT.parquet`: the person model on any table.
+"""`huitong er link --entity person|camera --input IN.parquet --output OUT.parquet`: a model on any table.
 
 The input needs the documented columns (record_id, and any of source, full_name, id_number, phone, birth_date,
 gender, address; missing columns are NULL, names and IDs need not be Chinese). The run is the SAME dbt models the
@@ -7,6 +7,8 @@ models/intermediate/persons, copied) builds into a throwaway DuckDB with var er_
 int_person_records reads the input instead of the staging models. The parameters are trained on the input itself
 (EM, huitong.er.training) and the scoring models rebuilt with them; `train=False` keeps the committed defaults.
 The output has record_id, source, entity_id (and link_kind, cluster_size).
+`--entity camera` runs models/intermediate/cameras the same way on the documented camera columns (record_id, source,
+programme, device_code, device_name, civil_code, longitude, latitude, first_seen_at); no training (defaults).
 """
 
 from __future__ import annotations
@@ -17,29 +19,52 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from huitong.er.person_params import PARAMS_NAMESPACE, PARAMS_TABLE
 from huitong.er.reference_data import DBT_DIR
 from huitong.er.training import train_person, write_params_duckdb
 
 log = logging.getLogger(__name__)
 
 INPUT_COLUMNS = ("record_id", "source", "full_name", "id_number", "phone", "birth_date", "gender", "address")
+CAMERA_COLUMNS = ("record_id", "source", "programme", "device_code", "device_name", "civil_code", "longitude",
+                  "latitude", "first_seen_at")  # fmt: skip
 PROJECT_NAME = "huitong_er_link"
 
 
-def _write_project(root: Path, db_path: Path) -> None:
+@dataclass(frozen=True)
+class _Entity:
+    columns: tuple[str, ...]
+    models: str  # folder under models/intermediate
+    input_table: str  # er_input.<table>
+    clustered: str  # the model holding record -> entity
+    entity_column: str
+    extra_columns: tuple[str, ...]  # carried to the output
+
+
+ENTITIES = {
+    "person": _Entity(INPUT_COLUMNS, "persons", "person_records", "int_persons_clustered", "entity_id",
+                      ("link_kind", "cluster_size")),
+    "camera": _Entity(CAMERA_COLUMNS, "cameras", "camera_records", "int_cameras_clustered", "camera_id",
+                      ("programme", "cluster_size")),
+}  # fmt: skip
+
+
+def _write_project(root: Path, db_path: Path, entity: str = "person") -> None:
+    spec = ENTITIES[entity]
     shutil.copytree(DBT_DIR / "macros", root / "macros")
     for seeds in ("er", "er_params"):
         shutil.copytree(DBT_DIR / "seeds" / seeds, root / "seeds" / seeds)
     shutil.copytree(
-        DBT_DIR / "models" / "intermediate" / "persons", root / "models" / "intermediate" / "persons"
+        DBT_DIR / "models" / "intermediate" / spec.models, root / "models" / "intermediate" / spec.models
     )
     (root / "dbt_project.yml").write_text(
         f"name: {PROJECT_NAME}\nversion: '1.0'\nconfig-version: 2\nprofile: {PROJECT_NAME}\n"
-        "vars:\n  er_person_input: true\n  city_timezone: Asia/Shanghai\n"
+        f"vars:\n  er_{entity}_input: true\n  city_timezone: Asia/Shanghai\n"
         f"models:\n  {PROJECT_NAME}:\n    +materialized: table\n    intermediate:\n      +schema: intermediate\n"
         f"seeds:\n  {PROJECT_NAME}:\n    +schema: reference\n    er:\n"
         "      +column_types: {traditional: varchar, simplified: varchar, hanzi: varchar, pinyin: varchar,"
@@ -63,25 +88,27 @@ def _dbt(root: Path, *args: str) -> None:
         raise RuntimeError(f"dbt {args[0]} failed in the er link project:\n{done.stdout[-4000:]}")
 
 
-def _load_input(db_path: Path, input_path: Path) -> int:
+def _load_input(db_path: Path, input_path: Path, entity: str = "person") -> int:
+    spec = ENTITIES[entity]
     with duckdb.connect(str(db_path)) as con:
         present = {
             r[0] for r in con.execute(f"describe select * from read_parquet('{input_path}')").fetchall()
         }
         if "record_id" not in present:
             raise ValueError(
-                f"{input_path} has no record_id column (documented columns: {', '.join(INPUT_COLUMNS)})"
+                f"{input_path} has no record_id column (documented columns: {', '.join(spec.columns)})"
             )
         select = ", ".join(
             f"cast({c} as varchar) as {c}" if c in present
             else ("'input' as source" if c == "source" else f"cast(null as varchar) as {c}")
-            for c in INPUT_COLUMNS
+            for c in spec.columns
         )  # fmt: skip
         con.execute("create schema if not exists er_input")
         con.execute(
-            f"create or replace table er_input.person_records as select {select} from read_parquet('{input_path}')"
+            f"create or replace table er_input.{spec.input_table} as select {select}"
+            f" from read_parquet('{input_path}')"
         )
-        return con.execute("select count(*) from er_input.person_records").fetchone()[0]
+        return con.execute(f"select count(*) from er_input.{spec.input_table}").fetchone()[0]
 
 
 def link(input_path: Path, output_path: Path, entity: str = "person", train: bool = True,
@@ -90,36 +117,50 @@ def link(input_path: Path, output_path: Path, entity: str = "person", train: boo
     `tables_dir`: also write the intermediate tables there (records.parquet = int_person_records, pairs.parquet =
     int_persons_scored, clusters.parquet = int_persons_clustered, params.parquet = int_person_match_params),
     e.g. to compare engines."""
-    if entity != "person":
-        raise ValueError(f"er link supports entity 'person' only, not {entity!r}")
+    return link_each([(input_path, output_path)], entity, train, work_dir, tables_dir)[0]
+
+
+def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool = True,
+              work_dir: Path | None = None, tables_dir: Path | None = None) -> list[dict]:  # fmt: skip
+    """`link` on each (input, output) in turn, each run independent of the others, in one throwaway project whose
+    seeds are loaded once (e.g. the same records before and after new ones arrive, for id stability)."""
+    if entity not in ENTITIES:
+        raise ValueError(f"er link supports entities {', '.join(ENTITIES)}, not {entity!r}")
+    spec = ENTITIES[entity]
+    results = []
     with tempfile.TemporaryDirectory(prefix="huitong-er-link-", dir=work_dir) as tmp:
         root = Path(tmp)
         db_path = root / "link.duckdb"
-        _write_project(root, db_path)
-        records = _load_input(db_path, Path(input_path).resolve())
+        _write_project(root, db_path, entity)
         _dbt(root, "seed")
-        _dbt(root, "run")
-        trained = None
-        if train and records >= 2:
-            trained = train_person(db_path, random_pairs=min(100_000, records * 20))
-            write_params_duckdb(trained, db_path)
-            _dbt(root, "run", "--select", "int_person_match_params+")
-        output_path = Path(output_path)
-        output_path.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(db_path)) as con:
-            con.execute(
-                "copy (select record_id, source, entity_id, link_kind, cluster_size"
-                " from intermediate.int_persons_clustered order by source, record_id)"
-                f" to '{output_path.resolve()}' (format parquet)"
-            )
-            entities = con.execute(
-                "select count(distinct entity_id) from intermediate.int_persons_clustered"
-            ).fetchone()[0]
-            if tables_dir is not None:
-                Path(tables_dir).mkdir(parents=True, exist_ok=True)
-                for name, model in (("records", "int_person_records"), ("pairs", "int_persons_scored"),
-                                    ("clusters", "int_persons_clustered"), ("params", "int_person_match_params")):  # fmt: skip
-                    target = (Path(tables_dir) / f"{name}.parquet").resolve()
-                    con.execute(f"copy intermediate.{model} to '{target}' (format parquet)")
-    log.info("er link: %d records -> %d entities", records, entities)
-    return {"records": records, "entities": entities, "trained": trained is not None}
+        for input_path, output_path in runs:
+            records = _load_input(db_path, Path(input_path).resolve(), entity)
+            _dbt(root, "run")
+            trained = None
+            if train and entity == "person" and records >= 2:
+                trained = train_person(db_path, random_pairs=min(100_000, records * 20))
+                write_params_duckdb(trained, db_path)
+                _dbt(root, "run", "--select", "int_person_match_params+")
+            output_path = Path(output_path)
+            output_path.parent.mkdir(parents=True, exist_ok=True)
+            with duckdb.connect(str(db_path)) as con:
+                carried = ", ".join(spec.extra_columns)
+                con.execute(
+                    f"copy (select record_id, source, {spec.entity_column} as entity_id, {carried}"
+                    f" from intermediate.{spec.clustered} order by source, record_id)"
+                    f" to '{output_path.resolve()}' (format parquet)"
+                )
+                entities = con.execute(
+                    f"select count(distinct {spec.entity_column}) from intermediate.{spec.clustered}"
+                ).fetchone()[0]
+                if trained is not None:
+                    con.execute(f"drop table if exists {PARAMS_NAMESPACE}.{PARAMS_TABLE}")  # the next input trains afresh
+                if tables_dir is not None and entity == "person":
+                    Path(tables_dir).mkdir(parents=True, exist_ok=True)
+                    for name, model in (("records", "int_person_records"), ("pairs", "int_persons_scored"),
+                                        ("clusters", "int_persons_clustered"), ("params", "int_person_match_params")):  # fmt: skip
+                        target = (Path(tables_dir) / f"{name}.parquet").resolve()
+                        con.execute(f"copy intermediate.{model} to '{target}' (format parquet)")
+            log.info("er link: %d records -> %d entities", records, entities)
+            results.append({"records": records, "entities": entities, "trained": trained is not None})
+    return results

@@ -56,18 +56,7 @@ loose_edges as (
     inner join loose as lb on lb.record_key = e.b
 ),
 
-label_0 as (
-    select record_key, record_key as label from loose
-),
-{% for i in range(1, iterations + 1) %}
-label_{{ i }} as (
-    select l.record_key, least(l.label, coalesce(min(n.label), l.label)) as label
-    from label_{{ i - 1 }} as l
-    left join loose_edges as e on e.a = l.record_key
-    left join label_{{ i - 1 }} as n on n.record_key = e.b
-    group by l.record_key, l.label
-),
-{% endfor %}
+{{ er_label_propagation('loose', 'loose_edges', iterations) }}
 assigned as (
     select record_key, cluster_key, 'resident_id' as link_kind from anchored
     union all

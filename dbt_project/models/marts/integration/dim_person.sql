@@ -8,7 +8,7 @@ with members as (
         c.entity_id, r.*,
         row_number() over (
             partition by c.entity_id
-            order by case r.source {% for s in priority %}when '{{ s }}' then {{ loop.index }} {% endfor %}else {{ priority | length + 1 }} end,
+            order by {{ er_source_rank('r.source', priority) }},
                      r.seen_at desc nulls last, r.record_key
         ) as survivor_rank,
         row_number() over (partition by c.entity_id order by r.seen_at desc nulls last, r.record_key) as recency_rank
@@ -18,13 +18,13 @@ with members as (
 
 select
     entity_id,
-    min_by(std_full_name, case when std_full_name is not null then survivor_rank end) as full_name,
-    min_by(gender, case when gender is not null then survivor_rank end) as gender,
-    cast(min_by(birth_date, case when birth_date is not null then survivor_rank end) as date) as birth_date,
+    {{ er_survivor('std_full_name') }} as full_name,
+    {{ er_survivor('gender') }} as gender,
+    cast({{ er_survivor('birth_date') }} as date) as birth_date,
     -- a token of a valid resident ID beats one of a mistyped number
-    min_by(id_token, case when id_token is not null then survivor_rank - case when resident_id_valid then 1000000 else 0 end end) as id_token,
-    min_by(phone_token, case when phone_token is not null then survivor_rank end) as phone_token,
-    min_by(jurisdiction_code, case when jurisdiction_code is not null then recency_rank end) as jurisdiction_code,
+    {{ er_survivor('id_token', prefer='resident_id_valid') }} as id_token,
+    {{ er_survivor('phone_token') }} as phone_token,
+    {{ er_survivor('jurisdiction_code', 'recency_rank') }} as jurisdiction_code,
     max(case when resident_id_valid then 1 else 0 end) = 1 as has_resident_id,
     cast(count(*) as bigint) as record_count,
     {%- for s in priority %}
