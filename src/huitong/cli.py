@@ -325,7 +325,7 @@ def status() -> None:
     render_status()
 
 
-Entity = Annotated[str, typer.Option("--entity", help="The entity type: person.")]
+Entity = Annotated[str, typer.Option("--entity", help="The entity type: person (train, link) or camera (link).")]
 
 
 @er_app.command("train")
@@ -342,13 +342,19 @@ def er_train(
 @er_app.command("evaluate")
 def er_evaluate(
     output: Annotated[str, typer.Option(help="Also write the report as JSON here.")] = None,
+    entity: Annotated[str, typer.Option("--entity", help="person, place, address, camera, or all.")] = "all",
 ) -> None:
     """Score the last build's entities against the simulator's hidden ground truth (pairwise and B-cubed)."""
     from pathlib import Path
 
-    from huitong.er.evaluate import evaluate, format_report
+    from huitong.er.evaluate import ENTITIES, evaluate, format_report
 
-    typer.echo(format_report(evaluate(output=Path(output) if output else None)))
+    for name in ENTITIES if entity == "all" else (entity,):
+        out = Path(output) if output else None
+        if out is not None and entity == "all":
+            out = out.with_name(f"{out.stem}_{name}{out.suffix}")  # one JSON per entity type
+        typer.echo(f"== {name}")
+        typer.echo(format_report(evaluate(output=out, entity=name)))
 
 
 @er_app.command("link")
