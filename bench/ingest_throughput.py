@@ -1,11 +1,21 @@
 """Landing -> bronze throughput per source, against DuckDB reading the same landed bytes raw, in the same run.
 
-For each source: land one large window, then time (a) `huitong.ingest.load` — parse, hash, validate with Great
-Expectations, pseudonymise, write bronze + quarantine + ledger — and (b) DuckDB reading the same landed parts into
-a table (the floor: no validation, no lineage). Reports records/s and the ratio load/raw; writes
-bench/results/ingest_throughput.json and a bar chart ingest_throughput.png.
+For trade (CSV uploads) and parcel (JSON Lines drops): the simulator's records (a small city, noise included) are
+repeated into one large landed file of ``--rows`` records (default 1M; each copy gets its own trade id or waybill
+number, so no record is a duplicate), landed as one batch. For hotel (JSON API pages): one window of the simulated
+API at ``--scale``. For each, in one warm process (as a backfill or a DAG worker runs it), time:
 
-    .venvs/core/bin/python bench/ingest_throughput.py --scale 1.0
+- raw: DuckDB reading the landed part(s) into a table (the floor: no validation, no lineage, no commits);
+- huitong: ``huitong.ingest.load`` -- parse, record hashes, duplicate/watermark/window rules, the Great
+  Expectations suite over the whole batch, pseudonymised tokens, and the bronze, quarantine, ledger and
+  validation-results Iceberg commits -- split into prepare (everything before the writes) and commits.
+
+A new process pays the imports (Great Expectations, pyiceberg, pandas) once on top; it is measured separately, in a
+fresh interpreter. Wall and CPU seconds are both reported: the machine is shared. Writes
+bench/results/ingest_throughput.json and ingest_throughput.png.
+
+    .venvs/core/bin/python bench/ingest_throughput.py               # 1M rows per file source
+    .venvs/core/bin/python bench/ingest_throughput.py --rows 100000
 """
 
 from __future__ import annotations
@@ -13,22 +23,29 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+GOAL_RPS = 100_000
+GOAL_RATIO = 2.0
 
 
-def raw_read_seconds(batch, reader: str) -> float:
+def raw_read_seconds(batch, reader: str) -> tuple[float, int]:
     import duckdb
 
     files = [str(batch.path / "parts" / p["name"]) for p in batch.parts]
     con = duckdb.connect()
     started = time.perf_counter()
     if reader == "json_pages":  # API pages: {"data": [...], "next_cursor": ...}
-        con.execute("create table raw as select unnest(data, max_depth := 2) from read_json(?, format='auto')", [files])
+        con.execute(
+            "create table raw as select unnest(data, max_depth := 2) from read_json(?, format='auto')",
+            [files],
+        )
     elif reader == "csv":
         con.execute("create table raw as select * from read_csv(?, all_varchar=true)", [files])
     else:  # newline-delimited JSON, gzipped or not
@@ -36,11 +53,96 @@ def raw_read_seconds(batch, reader: str) -> float:
     rows = con.execute("select count(*) from raw").fetchone()[0]
     elapsed = time.perf_counter() - started
     assert rows > 0, "the raw read found no rows"
-    return elapsed
+    return elapsed, rows
+
+
+def timed_load(batch_id: str, cfg) -> dict:
+    """huitong.ingest.load, with the time spent preparing (before any write) measured apart from the commits."""
+    from huitong import ingest
+
+    real_prepare, spent = ingest.prepare_load, {}
+
+    def prepare(*args, **kwargs):
+        started = time.perf_counter()
+        prepared = real_prepare(*args, **kwargs)
+        spent["prepare_s"] = time.perf_counter() - started
+        spent["validate_s"] = prepared.result.seconds
+        return prepared
+
+    ingest.prepare_load = prepare
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
+        result = ingest.load(batch_id, cfg)
+        load_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        ingest.prepare_load = real_prepare
+    assert result.landed == result.loaded + result.quarantined
+    return {"records": result.landed, "loaded": result.loaded, "quarantined": result.quarantined,
+            "load_s": load_s, "load_cpu_s": cpu_s, **spent, "commits_s": load_s - spent["prepare_s"]}  # fmt: skip
+
+
+def repeated(store: Path, key: str, times: tuple[str, ...], rows: int) -> list[dict]:
+    """The simulator's records repeated up to ``rows``: copy k's ``key`` suffixed '-k' so every record is new, and
+    its ``times`` moved k seconds later so timestamps stay as distinct as in a real large batch (the loader parses
+    each distinct timestamp once; identical copies would flatter it). IDs and phones repeat: the same people."""
+    import pyarrow.parquet as pq
+
+    def later(value: str | None, seconds: int) -> str | None:
+        if not value or not seconds:
+            return value
+        try:
+            moved = datetime.fromisoformat(value) + timedelta(seconds=seconds)
+        except ValueError:
+            return value  # a malformed time the simulator sent on purpose stays malformed
+        return moved.isoformat(sep=value[10] if value[10:11] in ("T", " ") else "T")
+
+    base = pq.read_table(store).to_pylist()
+    out: list[dict] = []
+    copy = 0
+    while len(out) < rows:
+        for r in base[: rows - len(out)]:
+            moved = {t: later(r[t], copy) for t in times}
+            out.append({**r, **moved, key: f"{r[key]}-{copy}" if r[key] else r[key]})
+        copy += 1
+    return out
+
+
+def bench_trade(cfg, rows: int) -> dict:
+    from huitong.lake.landing import RawPart, land
+    from huitong.simulate.serve_trade import VENDORS, render_csv
+
+    vendor = next(v for v in VENDORS if v.file_type == "csv" and v.encoding.startswith("utf-8"))
+    records = repeated(
+        cfg.sources_dir / "trade" / "trades.parquet", "trade_id", ("trade_time", "updated_at"), rows
+    )
+    data = render_csv(records, vendor)
+    # Trade windows are local days cut on updated_at: one window over the whole simulated history.
+    start, end = datetime(2025, 12, 31, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
+    batch = land("trade", "trades", start, end, [RawPart("bench__trades.csv", data, "bench")], cfg)
+    raw_s, raw_rows = raw_read_seconds(batch, "csv")
+    return {"source": "trade", "format": f"CSV ({vendor.encoding}, {vendor.headers} headers)", "raw_s": raw_s,
+            "raw_rows": raw_rows, "bytes": len(data), **timed_load(batch.batch_id, cfg)}  # fmt: skip
+
+
+def bench_parcel(cfg, rows: int) -> dict:
+    from huitong.lake.landing import RawPart, land
+    from huitong.sources.parcel import _STAMP
+
+    records = repeated(
+        cfg.sources_dir / "parcel" / "waybills.parquet", "waybill_no", ("event_time", "updated_at"), rows
+    )
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    # Parcel windows are cut on arrival: one file that arrived in one hour (its name carries the arrival stamp).
+    start, end = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 1, 1, tzinfo=UTC)
+    name = f"{datetime(2026, 10, 1, 0, 15, tzinfo=UTC).strftime(_STAMP)}__bench__waybills.jsonl"
+    batch = land("parcel", "waybills", start, end, [RawPart(name, data, "bench")], cfg)
+    raw_s, raw_rows = raw_read_seconds(batch, "jsonl")
+    return {"source": "parcel", "format": "JSON Lines", "raw_s": raw_s, "raw_rows": raw_rows, "bytes": len(data),
+            **timed_load(batch.batch_id, cfg)}  # fmt: skip
 
 
 def bench_hotel(cfg, start: datetime, end: datetime) -> dict:
-    from huitong.ingest import land_window, load
+    from huitong.ingest import land_window
     from huitong.simulate.hotel_api import running_server
 
     store = cfg.sources_dir / "hotel" / "registrations.parquet"
@@ -49,16 +151,32 @@ def bench_hotel(cfg, start: datetime, end: datetime) -> dict:
         from huitong.config import load_settings
 
         batch = land_window("hotel", start, end, load_settings())
-    started = time.perf_counter()
-    result = load(batch.batch_id, cfg)
-    load_s = time.perf_counter() - started
-    raw_s = raw_read_seconds(batch, "json_pages")
-    return {"source": "hotel", "format": "JSON API pages", "records": result.landed, "load_s": load_s, "raw_s": raw_s}
+    raw_s, raw_rows = raw_read_seconds(batch, "json_pages")
+    return {"source": "hotel", "format": "JSON API pages", "raw_s": raw_s, "raw_rows": raw_rows,
+            "bytes": sum(p["bytes"] for p in batch.parts), **timed_load(batch.batch_id, cfg)}  # fmt: skip
+
+
+def process_start_seconds() -> float:
+    """What a fresh `huitong ingest load` process pays before its first record: imports and the GX context."""
+    code = ("import time; t = time.perf_counter(); import huitong.ingest; from huitong.quality import gx_suite; "
+            "gx_suite._gx_batch_definition(); print(time.perf_counter() - t)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def warm_up() -> None:
+    """Import Great Expectations and build its context once, as a warm worker process has."""
+    from huitong.quality import gx_suite
+
+    gx_suite._gx_batch_definition()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000, help="records in the trade and parcel files")
+    parser.add_argument("--scale", type=float, default=0.3, help="simulated city (the hotel window's size)")
     parser.add_argument("--home", help="HUITONG_HOME to use (default: a temporary folder)")
     args = parser.parse_args()
     home = Path(args.home or tempfile.mkdtemp(prefix="huitong-bench-"))
@@ -67,19 +185,32 @@ def main() -> None:
     from huitong.simulate import simulate
 
     cfg = load_settings()
-    as_of = date(2026, 11, 1)
     print(f"simulating scale {args.scale} into {home} ...", flush=True)
-    simulate(cfg, seed=11, scale=args.scale, start=date(2026, 1, 1), as_of=as_of, log=lambda _: None)
-    window = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
-    rows = [bench_hotel(cfg, *window)]
+    simulate(
+        cfg, seed=11, scale=args.scale, start=date(2026, 1, 1), as_of=date(2026, 11, 1), log=lambda _: None
+    )
+    start_s = process_start_seconds()
+    warm_up()
+    rows = [
+        bench_trade(cfg, args.rows),
+        bench_parcel(cfg, args.rows),
+        bench_hotel(cfg, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)),
+    ]
     for row in rows:
         row["load_rps"] = row["records"] / row["load_s"]
-        row["raw_rps"] = row["records"] / row["raw_s"]
+        row["raw_rps"] = row["raw_rows"] / row["raw_s"]
         row["ratio"] = row["load_s"] / row["raw_s"]
-        print(f"{row['source']:>8} {row['records']:>9,} records  load {row['load_rps']:>10,.0f} rec/s  "
-              f"raw DuckDB {row['raw_rps']:>12,.0f} rec/s  load/raw {row['ratio']:.1f}x", flush=True)  # fmt: skip
+        row["meets_goal"] = row["ratio"] <= GOAL_RATIO and row["load_rps"] >= GOAL_RPS
+        print(f"{row['source']:>7} {row['records']:>9,} records  raw DuckDB {row['raw_s']:6.2f} s  "
+              f"huitong {row['load_s']:6.2f} s (prepare {row['prepare_s']:.2f}, of which GX suite "
+              f"{row['validate_s']:.2f}; commits {row['commits_s']:.2f}; CPU {row['load_cpu_s']:.2f})  "
+              f"ratio {row['ratio']:5.1f}x  {row['load_rps']:>9,.0f} rec/s", flush=True)  # fmt: skip
+    print(f"a fresh process first pays {start_s:.1f} s of imports and GX set-up", flush=True)
     RESULTS.mkdir(exist_ok=True)
-    out = {"scale": args.scale, "cores": os.cpu_count(), "measured_at": datetime.now(UTC).isoformat(), "rows": rows}
+    out = {"rows_per_file_source": args.rows, "scale": args.scale, "cores": os.cpu_count(),
+           "load_average_1m": os.getloadavg()[0], "process_start_s": start_s,
+           "measured_at": datetime.now(UTC).isoformat(), "goal": {"records_per_s": GOAL_RPS, "ratio": GOAL_RATIO},
+           "rows": rows}  # fmt: skip
     (RESULTS / "ingest_throughput.json").write_text(json.dumps(out, indent=1))
     plot(rows, RESULTS / "ingest_throughput.png")
 
@@ -90,16 +221,21 @@ def plot(rows: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    names = [r["source"] for r in rows]
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    names = [f"{r['source']}\n{r['records']:,} rec\n{r['ratio']:.1f}x raw" for r in rows]
     x = range(len(rows))
-    ax.bar([i - 0.2 for i in x], [r["load_rps"] for r in rows], width=0.4, label="huitong load (validated, lineage)")
+    ax.bar(
+        [i - 0.2 for i in x],
+        [r["load_rps"] for r in rows],
+        width=0.4,
+        label="huitong load (validated, lineage)",
+    )
     ax.bar([i + 0.2 for i in x], [r["raw_rps"] for r in rows], width=0.4, label="DuckDB raw read (floor)")
-    ax.axhline(100_000, color="grey", linestyle="--", linewidth=1, label="goal: 100k records/s")
-    ax.set_xticks(list(x), names)
+    ax.axhline(GOAL_RPS, color="grey", linestyle="--", linewidth=1, label="goal: 100k records/s")
+    ax.set_xticks(list(x), names, fontsize=8)
     ax.set_yscale("log")
     ax.set_ylabel("records / s")
-    ax.set_title("Landing -> bronze throughput (2 cores)")
+    ax.set_title("Landing -> bronze throughput, warm process (2 shared cores)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
