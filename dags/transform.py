@@ -18,7 +18,15 @@ from airflow.sdk import DAG
 from cosmos import ProfileConfig
 from cosmos.operators.local import DbtBuildLocalOperator
 
-from huitong_dags import CORE_BIN, DBT_PROJECT, DEFAULT_ARGS, SERVING_ASSET, all_bronze_assets, huitong
+from huitong_dags import (
+    CORE_BIN,
+    DBT_PROJECT,
+    DEFAULT_ARGS,
+    SERVING_ASSET,
+    all_bronze_assets,
+    huitong,
+    keep_run_results,
+)
 
 # task id -> dbt selection; built in this order.
 LAYERS = {
@@ -60,12 +68,14 @@ with DAG(
             install_deps=False,
             env={"HUITONG_HOME": os.environ.get("HUITONG_HOME", ""), "DBT_PROFILES_DIR": str(DBT_PROJECT)},
             append_env=True,
+            callback=keep_run_results,  # publish refuses a build whose last dbt run did not pass
         )
         previous >> layer
         previous = layer
     publish = BashOperator(
         task_id="publish",
-        doc_md="Copy the passed build to an immutable release and swap serving/current.duckdb to it.",
+        doc_md="Check the last dbt build passed (its run_results.json), copy the build to an immutable release and "
+        "swap serving/current.duckdb to it.",
         bash_command=huitong("publish"),
         outlets=[SERVING_ASSET],
     )

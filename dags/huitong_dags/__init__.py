@@ -71,6 +71,23 @@ def all_bronze_assets():
     return schedule
 
 
+def keep_run_results(project_dir: str, **_context) -> None:
+    """Cosmos callback after each dbt build (passed or failed): copy dbt's run_results.json out of Cosmos's temporary
+    project copy into the home's dbt target folder (huitong.config.Settings.dbt_target_dir, the same path), where
+    `huitong publish` checks that the build it is about to serve passed. Written atomically: publish reads whole
+    files only."""
+    import shutil
+
+    source = Path(project_dir) / "target" / "run_results.json"
+    if not source.exists():
+        return  # dbt died before writing it: the results left are older than the build, which publish refuses
+    target = Path(os.environ["HUITONG_HOME"]) / "warehouse" / "dbt_target"
+    target.mkdir(parents=True, exist_ok=True)
+    partial = target / f".run_results.{os.getpid()}.json"
+    shutil.copyfile(source, partial)
+    os.replace(partial, target / "run_results.json")
+
+
 SERVING_ASSET = Asset(name="serving.current", uri="file://huitong/serving/current.duckdb")
 
 

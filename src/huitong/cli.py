@@ -248,10 +248,24 @@ def lake_retention(
 
 
 @app.command()
-def publish() -> None:
-    """Publish the finished dbt build for readers (atomic symlink swap); prints the release path."""
+def publish(
+    force: Annotated[
+        bool, typer.Option("--force", help="Publish even if the last dbt build did not pass (no check).")
+    ] = False,
+) -> None:
+    """Publish the finished dbt build for readers (atomic symlink swap); prints the release path. Refuses (exit 1,
+    served build untouched) unless the last dbt build's run_results.json shows it passed."""
+    from huitong.serving.build_check import BuildNotPassed, check_build_passed
     from huitong.serving.publish import publish as do_publish
 
+    if force:
+        log.warning("--force: publishing without checking that the dbt build passed")
+    else:
+        try:
+            check_build_passed()
+        except BuildNotPassed as exc:
+            typer.echo(f"publish refused: {exc}", err=True)
+            raise typer.Exit(1) from None
     typer.echo(str(do_publish()))
 
 

@@ -96,6 +96,12 @@ class Settings:
         return self.home / "warehouse" / "build.duckdb"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for builds into build_db: its run_results.json is the evidence `huitong publish`
+        checks (the transform's dbt tasks copy it here; by hand: `dbt build --target-path` this folder)."""
+        return self.home / "warehouse" / "dbt_target"
+
+    @property
     def serving_dir(self) -> Path:
         return self.home / "serving"
 

@@ -23,6 +23,7 @@ import pytest
 
 from huitong.ingest import ensure_tables, land_window
 from huitong.lake.duck import connect, sync_lake_views
+from huitong.serving.build_check import check_build_passed
 from huitong.serving.publish import current_release, publish
 from huitong.simulate.hotel_api import running_server
 from tests.conftest import PROJECT_ROOT
@@ -69,10 +70,14 @@ def dbt_run(runner, lake, target: Path) -> bool:
 
 
 def build_and_publish(runner, lake, target: Path) -> Path | None:
-    """sync views, dbt, publish only if dbt passed (the transform DAG's `sync >> dbt >> publish`)."""
+    """sync views, dbt, publish only if dbt passed (the transform DAG's `sync >> dbt >> publish`; publish checks
+    dbt's run results itself too)."""
     ensure_tables(lake.cfg)
     sync_lake_views(lake.cfg)
-    return publish(lake.cfg) if dbt_run(runner, lake, target) else None
+    if not dbt_run(runner, lake, target):
+        return None
+    check_build_passed(lake.cfg)  # dbt's real run_results.json of a passed build: no false refusal
+    return publish(lake.cfg)
 
 
 def answer_of(db: Path) -> list:
@@ -84,10 +89,10 @@ def test_readers_only_ever_see_complete_builds(lake, tmp_path, monkeypatch):
     from dbt.cli.main import dbtRunner
 
     monkeypatch.setenv("DBT_PROFILES_DIR", str(DBT_PROJECT))
-    runner, target = dbtRunner(), tmp_path / "dbt_target"
+    runner, target = dbtRunner(), lake.cfg.dbt_target_dir  # where `huitong publish` reads the run results
     parsed = DBT_PROJECT / "target" / "partial_parse.msgpack"
     if parsed.exists():  # start from `make install`'s parse (dbt re-parses what changed, or all if stale)
-        target.mkdir()
+        target.mkdir(parents=True)
         shutil.copy(parsed, target / parsed.name)
     month = (WEEKS[0][0], WEEKS[2][1])
     for entity in ("admin_divisions", "key_businesses"):
@@ -119,6 +124,10 @@ def test_readers_only_ever_see_complete_builds(lake, tmp_path, monkeypatch):
             with connect(lake.cfg.build_db) as con:
                 con.execute("drop view bronze.hotel__registrations")
             assert not dbt_run(runner, lake, target)
+            # Run by hand (not by the DAG, which stops at the failed task), publish itself refuses the failed build.
+            refused = lake.huitong("publish", check=False)
+            assert refused.returncode == 1 and "did not pass" in refused.stderr, refused.stderr[-2000:]
+            assert "model.huitong.stg_hotel__registrations: error" in refused.stderr  # names what failed
             time.sleep(0.5)  # readers keep reading after the failure
         finally:
             stop.touch()
