@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Headless Chromium and its WebDriver for the dashboard screenshot test (tests/integration/test_superset.py).
-# Debian's packages (the browser builds other installers download are unreachable here). Idempotent: does nothing
-# when both are installed. Never fails the caller: without apt (or root) it says why, and the test then skips
-# with the same hint.
+# Headless Chromium and its WebDriver for the dashboard screenshot test (tests/integration/test_superset.py), and a
+# small CJK font (1.6 MB) so the Chinese labels in the screenshots are not empty boxes. Debian's packages (the
+# browser builds other installers download are unreachable here). Idempotent: does nothing when all are installed.
+# Never fails the caller: without apt (or root) it says why, and the test then skips with the same hint.
 set -uo pipefail
-if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+PACKAGES="chromium chromium-driver fonts-wqy-microhei"
+if command -v chromium >/dev/null && command -v chromedriver >/dev/null && dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
   echo "    chromium and chromedriver already installed ($(chromium --version 2>/dev/null | head -1))"; exit 0
 fi
 if ! command -v apt-get >/dev/null; then
@@ -18,10 +19,10 @@ if [ "$(id -u)" != 0 ]; then
          "the screenshot test will skip"; exit 0
   fi
 fi
-echo "==> installing chromium and chromium-driver (Debian packages, ~280 MB)"
-log="${HUITONG_HOME:-/tmp}/tmp/chromium-install.log"; mkdir -p "$(dirname "$log")"
+echo "==> installing $PACKAGES (Debian packages, ~280 MB)"
+log="${TMPDIR:-/tmp}/huitong-chromium-install.log"
 if $SUDO apt-get update -qq >"$log" 2>&1 &&
-   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >>"$log" 2>&1; then
+   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $PACKAGES >>"$log" 2>&1; then
   echo "    installed $(chromium --version 2>/dev/null | head -1)"
 else
   echo "    skipping Chromium: apt-get failed (see $log); the screenshot test will skip"

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from huitong.serving.superset_assets import (
+    DOCS_PLACEHOLDER,
     PLACEHOLDER,
     canonical_id,
     normalise_export,
@@ -21,16 +22,28 @@ def tree(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in root.rglob("*.yaml")}
 
 
-def test_render_fills_in_the_serving_db_and_nothing_else(tmp_path: Path) -> None:
+def test_render_fills_in_the_serving_db_and_docs_url_and_nothing_else(tmp_path: Path) -> None:
     serving_db = tmp_path / "home" / "serving" / "current.duckdb"
-    out = render_assets(ASSETS, tmp_path / "rendered", serving_db)
+    docs_url = "http://127.0.0.1:18580/"
+    out = render_assets(ASSETS, tmp_path / "rendered", serving_db, docs_url=docs_url)
     committed, rendered = tree(ASSETS), tree(out)
     assert committed.keys() == rendered.keys()
     uris = [yaml.safe_load(rendered[p])["sqlalchemy_uri"] for p in rendered if p.startswith("databases/")]
     assert uris == [f"duckdb:///{serving_db}?access_mode=read_only"]
     for path, text in committed.items():
-        assert rendered[path] == text.replace(PLACEHOLDER, str(serving_db))
-    assert not any(PLACEHOLDER in text for text in rendered.values())
+        assert rendered[path] == text.replace(PLACEHOLDER, str(serving_db)).replace(
+            DOCS_PLACEHOLDER, docs_url
+        )
+    assert not any(PLACEHOLDER in text or DOCS_PLACEHOLDER in text for text in rendered.values())
+    # The dashboards link to the dbt docs, so departments find what each shared table means.
+    linked = {"Leadership_overview", "Public-safety_trends", "Video_network", "Key-industry_data_collection",
+              "Data_integration_and_quality", "Hotel_stays"}  # fmt: skip
+    assert {Path(p).stem for p in rendered if p.startswith("dashboards/")} >= linked
+    for path, text in rendered.items():
+        if Path(path).stem in linked:
+            codes = [n["meta"]["code"] for n in yaml.safe_load(text)["position"].values()
+                     if isinstance(n, dict) and n.get("type") == "MARKDOWN"]  # fmt: skip
+            assert any(f"]({docs_url})" in code for code in codes), path
 
 
 def test_committed_assets_hold_no_machine_specific_values() -> None:

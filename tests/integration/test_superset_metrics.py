@@ -30,6 +30,10 @@ LEADERSHIP = {
     "robbery_theft_yoy": "sum(robbery_theft) / sum(robbery_theft_last_year) - 1",
     "clearance_rate": "sum(cleared) / sum(incidents)",
     "sense_of_security": "sum(feeling_safe) / sum(survey_responses)",
+    "law_enforcement_satisfaction": "sum(satisfied) / sum(satisfaction_responses)",
+    "fugitives_caught_total": "sum(fugitives_caught)",
+    "fugitives_caught_yoy": "sum(fugitives_caught) / sum(fugitives_caught_last_year) - 1",
+    "fugitive_catch_rate": "sum(fugitives_caught) / sum(fugitives_wanted)",
 }
 
 

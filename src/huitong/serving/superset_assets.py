@@ -1,7 +1,8 @@
 """Superset dashboards as code: render the YAML in superset/assets for import, and turn an export back into it.
 
 The committed YAML holds no machine-specific values: the database URI carries the placeholder
-``{{HUITONG_SERVING_DB}}`` and every numeric id Superset assigns (charts, datasets, dashboards) is replaced by a
+``{{HUITONG_SERVING_DB}}``, the dashboards' link to the dbt docs ``{{HUITONG_DOCS_URL}}`` (HUITONG_DOCS_URL, see
+huitong.serving.docs), and every numeric id Superset assigns (charts, datasets, dashboards) is replaced by a
 canonical number derived from the objects' UUIDs, which are the stable identity across instances. So
 ``render -> import -> export -> normalise`` gives back the committed files byte for byte, and a change made in the
 UI shows up in git as exactly that change.
@@ -24,6 +25,7 @@ from typing import Any
 import yaml
 
 PLACEHOLDER = "{{HUITONG_SERVING_DB}}"
+DOCS_PLACEHOLDER = "{{HUITONG_DOCS_URL}}"
 BUNDLE_ROOT = "huitong_assets"
 
 # Written by Superset on export or on a dashboard view, never by a person: keeping them would make every export
@@ -53,9 +55,19 @@ def _database_uri(serving_db: Path | str) -> str:
     return str(path)
 
 
-def render_assets(src_dir: Path | str, out_dir: Path | str, serving_db: Path | str) -> Path:
-    """Copy the committed asset tree to ``out_dir`` with the serving DuckDB's absolute path filled in."""
+def _docs_url(docs_url: str | None) -> str:
+    from huitong.config import load_settings
+
+    return docs_url or load_settings().docs_url
+
+
+def render_assets(
+    src_dir: Path | str, out_dir: Path | str, serving_db: Path | str, docs_url: str | None = None
+) -> Path:
+    """Copy the committed asset tree to ``out_dir`` with the serving DuckDB's absolute path and the docs URL
+    filled in."""
     src, out = Path(src_dir), Path(out_dir)
+    docs_url = _docs_url(docs_url)
     if not (src / "metadata.yaml").exists():
         raise FileNotFoundError(f"{src} is not a Superset asset tree (no metadata.yaml)")
     db_path = _database_uri(serving_db)
@@ -64,7 +76,10 @@ def render_assets(src_dir: Path | str, out_dir: Path | str, serving_db: Path | s
     for path in _yaml_files(src):
         target = out / path.relative_to(src)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(path.read_text(encoding="utf-8").replace(PLACEHOLDER, db_path), encoding="utf-8")
+        text = (
+            path.read_text(encoding="utf-8").replace(PLACEHOLDER, db_path).replace(DOCS_PLACEHOLDER, docs_url)
+        )
+        target.write_text(text, encoding="utf-8")
     return out
 
 
@@ -185,10 +200,13 @@ def _normalise_dashboard(config: dict[str, Any], chart_ids: dict[str, int]) -> N
             scope["excluded"] = remap(scope["excluded"])
 
 
-def normalise_export(zip_path: Path | str, assets_dir: Path | str, serving_db: Path | str) -> Path:
+def normalise_export(
+    zip_path: Path | str, assets_dir: Path | str, serving_db: Path | str, docs_url: str | None = None
+) -> Path:
     """Unpack a ``superset export-dashboards`` zip over ``assets_dir`` in the committed form (see module doc)."""
     contents = _read_export(Path(zip_path))
     db_path = _database_uri(serving_db)
+    docs_url = _docs_url(docs_url)
 
     dataset_ids = _canonical_ids(c["uuid"] for p, c in contents.items() if p.startswith("datasets/"))
     chart_ids = _canonical_ids(c["uuid"] for p, c in contents.items() if p.startswith("charts/"))
@@ -213,6 +231,9 @@ def normalise_export(zip_path: Path | str, assets_dir: Path | str, serving_db: P
             )
         elif path.startswith("dashboards/"):
             _normalise_dashboard(config, chart_ids)
+            for node in (config.get("position") or {}).values():
+                if isinstance(node, dict) and node.get("type") == "MARKDOWN":
+                    node["meta"]["code"] = node["meta"].get("code", "").replace(docs_url, DOCS_PLACEHOLDER)
 
     out = Path(assets_dir)
     # Only Superset's own folders are replaced, so a README or other notes in assets_dir survive.
