@@ -178,8 +178,8 @@ def _fugitives(rng, city: City, scale: float, as_of: date, catch_rate: float) ->
     Only what the counts need leaves the records system: an opaque pseudonymous key per record (no name, ID number or
     any other trait of the person), the registering district and station, the wanted type and the two times.
 
-    Last year each fugitive at large is caught in the year with probability 0.5; this year to date exactly
-    round(catch_rate * wanted) are caught, wanted being those at large on 1 Jan plus those registered since."""
+    This year to date exactly round(catch_rate * wanted) are caught, wanted being those at large on 1 Jan plus those
+    registered since; last year's same period catches at 0.9 times that rate, so caught-YoY comes out plausible."""
     this_start, ly_start = date(as_of.year, 1, 1), date(as_of.year - 1, 1, 1)
     backlog_start = date(ly_start.year - FUGITIVE_BACKLOG_YEARS, 1, 1)
     n_backlog = max(40, round(400 * scale))
@@ -196,11 +196,15 @@ def _fugitives(rng, city: City, scale: float, as_of: date, catch_rate: float) ->
         span = (np.datetime64(hi, "s") - first).astype(np.int64)
         caught_at[pick] = first + (rng.random(len(pick)) * np.maximum(span - 1, 0)).astype("timedelta64[s]")
 
+    # Last year's same period catches 90% of this year's rate (the year-on-year change of catches stays plausible),
+    # the rest of last year a further 30% of those still at large.
+    ly_end = same_period_last_year(as_of)[1]
+    wanted_ly = np.flatnonzero(registered < np.datetime64(ly_end, "s"))
     catch(
-        np.flatnonzero((registered < np.datetime64(this_start, "s")) & (rng.random(n) < 0.5)),
-        ly_start,
-        this_start,
+        rng.choice(wanted_ly, size=round(0.9 * catch_rate * len(wanted_ly)), replace=False), ly_start, ly_end
     )
+    still_at_large = np.isnat(caught_at) & (registered < np.datetime64(this_start, "s"))
+    catch(np.flatnonzero(still_at_large & (rng.random(n) < 0.3)), ly_end, this_start)
     wanted = np.flatnonzero(np.isnat(caught_at))
     catch(rng.choice(wanted, size=round(catch_rate * len(wanted)), replace=False), this_start, as_of)
     caught = ~np.isnat(caught_at)
