@@ -1,7 +1,7 @@
 """Chart query latency: the leadership and public-safety dashboards' queries at the demo scale and at 10M fact rows.
 
-For each scale, synthetic public-safety facts of the marts' shape (fct_incidents, fct_disputes, fct_survey_responses
-and dim_jurisdiction: eight districts, two years) are written into a fresh DuckDB build, the REAL dbt models build
+For each scale, synthetic public-safety facts of the marts' shape (fct_incidents, fct_disputes, fct_survey_responses,
+the fugitive events per day and dim_jurisdiction: eight districts, two years) are written into a fresh DuckDB build, the REAL dbt models build
 the metric marts on top of them (int_reporting_period* -> metric_public_safety_kpis, metric_disputes), the build is
 published exactly as the pipeline does (immutable copy, symlink swap), and each chart's SQL (what Superset sends for
 the committed charts) runs REPEATS times, each time on a fresh read-only connection to serving/current.duckdb, as
@@ -52,9 +52,15 @@ QUERIES = {
         SUM(public_order) * 1.0 / NULLIF(SUM(public_order_last_year), 0) - 1 AS public_order_yoy,
         SUM(robbery_theft) * 1.0 / NULLIF(SUM(robbery_theft_last_year), 0) - 1 AS robbery_theft_yoy,
         SUM(cleared) * 1.0 / NULLIF(SUM(incidents), 0) AS clearance_rate,
-        SUM(feeling_safe) * 1.0 / NULLIF(SUM(survey_responses), 0) AS sense_of_security
+        SUM(feeling_safe) * 1.0 / NULLIF(SUM(survey_responses), 0) AS sense_of_security,
+        SUM(satisfied) * 1.0 / NULLIF(SUM(satisfaction_responses), 0) AS law_enforcement_satisfaction,
+        SUM(fugitives_caught) * 1.0 / NULLIF(SUM(fugitives_wanted), 0) AS fugitive_catch_rate
         FROM {KPIS} WHERE period_type = 'year' AND is_current = true
         GROUP BY jurisdiction_name ORDER BY incidents_total DESC LIMIT 1000""",
+    # 治安态势: fugitives caught and registered per month
+    "fugitives_monthly": f"""SELECT DATE_TRUNC('month', period_start) AS period_start,
+        SUM(fugitives_caught) AS fugitives_caught_total, SUM(fugitives_registered) AS fugitives_registered_total
+        FROM {KPIS} WHERE period_type = 'month' GROUP BY 1 ORDER BY fugitives_caught_total DESC LIMIT 10000""",
     # 治安态势: monthly incidents vs last year
     "monthly_trend": f"""SELECT DATE_TRUNC('month', period_start) AS period_start, SUM(incidents) AS incidents_total,
         SUM(incidents_last_year) AS incidents_last_year_total FROM {KPIS} WHERE period_type = 'month'
@@ -119,14 +125,41 @@ def synthetic_facts(con: duckdb.DuckDBPyConnection, incidents: int, seed: int) -
             "response_id": [f"SV{i:010d}" for i in range(s)],
             "survey_date": first + rng.integers(0, span, s).astype("timedelta64[D]"),
             "is_feeling_safe": rng.random(s) < 0.9866,
+            "is_satisfied": rng.random(s) < 0.9724,
             "jurisdiction_code": codes[rng.integers(0, len(codes), s)],
         }),
     )  # fmt: skip
     con.execute("CREATE TABLE marts.fct_survey_responses AS SELECT * FROM survey_arrow")
+    # 追逃: fugitive records (one per 50 incidents, some registered years before) counted per day and district, the
+    # shape int_public_safety__fugitive_events has; ~60% caught, a few weeks after registration.
+    f = max(500, n // 50)
+    backlog = np.where(rng.random(f) < 0.3, rng.integers(0, 3 * 365, f), 0)
+    registered = days(f) - backlog.astype("timedelta64[D]")
+    caught = rng.random(f) < 0.6
+    caught_on = registered + rng.integers(1, 90, f).astype("timedelta64[D]")
+    caught = caught & (caught_on < np.datetime64(REPORT_DATE))
+    district = codes[rng.integers(0, len(codes), f)]
+    con.register(
+        "fugitive_arrow",
+        pa.table({
+            "event_date": np.concatenate([registered, caught_on[caught]]),
+            "jurisdiction_code": np.concatenate([district, district[caught]]),
+            "event": np.array(["registered"] * f + ["caught"] * int(caught.sum()), dtype=object),
+        }),
+    )  # fmt: skip
+    con.execute(
+        "CREATE TABLE intermediate.int_public_safety__fugitive_events AS SELECT event_date, jurisdiction_code, "
+        "event, count(*) AS events FROM fugitive_arrow GROUP BY ALL"
+    )
     con.execute(
         "CREATE TABLE marts.dim_jurisdiction AS SELECT * FROM (VALUES "
         + ", ".join(f"('{c}', '{name}', 'district')" for c, name in DISTRICTS)
         + ") AS t (jurisdiction_code, jurisdiction_name, jurisdiction_level)"
+    )
+    # The period x district grid reads the districts from staging (intermediate models never read marts).
+    con.execute(
+        "CREATE VIEW staging.stg_reference__admin_divisions AS SELECT jurisdiction_code AS division_code, "
+        "jurisdiction_name AS division_name, jurisdiction_level AS division_level FROM marts.dim_jurisdiction"
     )
     # int_reporting_period reads the newest police export day from staging.
     for entity, fact, day in (
@@ -136,7 +169,7 @@ def synthetic_facts(con: duckdb.DuckDBPyConnection, incidents: int, seed: int) -
         con.execute(
             f"CREATE VIEW staging.stg_public_safety__{entity} AS SELECT {day} AS export_date FROM marts.{fact}"
         )
-    return {"incidents": n, "disputes": len(found), "survey_responses": s}
+    return {"incidents": n, "disputes": len(found), "survey_responses": s, "fugitives": f}
 
 
 def build(home: Path, incidents: int, seed: int) -> dict:
