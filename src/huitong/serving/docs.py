@@ -12,9 +12,11 @@ only) from whatever ``current`` points at, request by request, so a new release 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,6 +80,9 @@ def serve(cfg: Settings | None = None, port: int | None = None) -> None:
     cfg = cfg or settings()
     port = port or cfg.docs_port
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(current_docs(cfg)))
+    # A service started in the background (scripts/services.sh) inherits SIGINT ignored; `make stop` sends SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         print(f"dbt docs on http://127.0.0.1:{port}/ from {current_docs(cfg)}", flush=True)
-        server.serve_forever()
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
