@@ -93,6 +93,10 @@ def superset_serving(tmp_path_factory: pytest.TempPathFactory, request: pytest.F
     # The metric dashboards read the marts of a small simulated city built by the real pipeline steps.
     add_marts(build, request.getfixturevalue("metrics_city").cfg.build_db)
     publish_build(home, build)
+    # The audit dashboard shows queries made through the access policy against this very build.
+    from tests.integration.audit_sample import add_audit_trail
+
+    add_audit_trail(home, build)
     return Serving(home, home / "serving" / "current.duckdb", owned=True)
 
 

@@ -1,10 +1,12 @@
 """The access policy in a real Superset: a district analyst's chart data holds only their jurisdiction's rows, SQL
-Lab refuses them, and the admin still sees every district. Uses the session Superset; the policy is applied to it
-with the same script superset/bin/init runs."""
+Lab refuses them, and the admin still sees every district; the audit dashboard is the auditor's (and engineers'), and
+Superset's query log, refusals included, reaches the audit trail. Uses the session Superset; the policy is applied to
+it with the same script superset/bin/init runs."""
 
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 from pathlib import Path
 
@@ -126,4 +128,135 @@ def test_roles_mirror_the_trino_groups(superset, secured):
     datasets = ast.literal_eval(line.split(": datasets ", 1)[1].split("; rls ", 1)[0])
     assert "metric_hotel_stays_daily" in datasets
     assert all(name.startswith(("metric_", "fct_", "dim_")) for name in datasets), datasets
-    assert "auditor: datasets -" in summary
+    # The auditor reads the audit trail and nothing else; the dataset comes from the policy's marts.audit_* grant.
+    assert "auditor: datasets ['audit_queries']" in summary
+
+
+AUDIT_SLUG = "query-audit"
+
+
+def _audit_charts(admin: SupersetClient) -> list[int]:
+    dashboard = next(d for d in admin.dashboards() if d["slug"] == AUDIT_SLUG)
+    return [c["id"] for c in admin.dashboard_charts(dashboard["id"])]
+
+
+def test_only_the_auditor_and_engineers_see_the_audit_dashboard(superset, superset_serving, secured):
+    admin = superset.client()
+    charts = _audit_charts(admin)
+    datasets = admin.get("/api/v1/dataset/", q="(page_size:100)")["result"]
+    audit_dataset = next(d["id"] for d in datasets if d["table_name"] == "audit_queries")
+    # A query of one's own making through the chart-data API, on the audit dataset.
+    crafted = {
+        "datasource": {"id": audit_dataset, "type": "table"},
+        "queries": [{"columns": ["user_name", "query_sql"], "row_limit": 10}],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    for user, sees in (("sun.yue", True), ("zhao.lei", True), (ANALYST, False), ("qian.hui", False)):
+        client = SupersetClient(superset.url, user, _password(superset_serving, user))
+        assert (AUDIT_SLUG in {d["slug"] for d in client.dashboards()}) is sees, user
+        for chart_id in charts:
+            resp = client.session.get(f"{superset.url}/api/v1/chart/{chart_id}/data/", timeout=client.timeout)
+            if sees:
+                assert resp.status_code == 200 and resp.json()["result"][0]["rowcount"] > 0, (user, chart_id)
+            else:
+                # Not found (the chart's dataset is not theirs) or forbidden: never data.
+                assert resp.status_code in (403, 404) and "result" not in resp.json(), (user, chart_id)
+        resp = client.session.post(f"{superset.url}/api/v1/chart/data", json=crafted, timeout=client.timeout)
+        assert (resp.status_code == 200) is sees, (user, resp.status_code)
+
+
+def test_superset_query_log_lands_in_the_audit_trail(
+    superset, superset_serving, secured, tmp_path, monkeypatch
+):
+    """What a person did in Superset (chart data, SQL Lab), allowed or refused, reaches the audit source with the
+    same columns as `huitong query`'s lines, and passes the source's quality rules on the way into bronze."""
+    from datetime import UTC, datetime, timedelta
+
+    from huitong.config import settings
+    from huitong.ingest import ensure_tables, land_window, load
+    from huitong.sources.audit import SOURCE
+
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    admin = superset.client()
+    database_id = admin.get("/api/v1/database/")["result"][0]["id"]
+    analyst = SupersetClient(superset.url, ANALYST, _password(superset_serving, ANALYST))
+    auditor = SupersetClient(superset.url, "sun.yue", _password(superset_serving, "sun.yue"))
+    audit_chart = _audit_charts(admin)[0]
+    assert analyst.session.get(f"{superset.url}/api/v1/chart/{audit_chart}/data/").status_code in (403, 404)
+    assert _sql_lab(analyst, database_id, "select * from marts.audit_queries").status_code == 403
+    _district_detail(analyst)  # allowed, and filtered to the analyst's district
+    auditor.chart_data(audit_chart, force=True)
+    assert _sql_lab(admin, database_id, "select count(*) as n from marts.audit_queries").status_code == 200
+
+    monkeypatch.setenv("HUITONG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HUITONG_SUPERSET_METADATA_URI", f"sqlite:///{superset.state_dir / 'superset.db'}")
+    settings.cache_clear()
+    try:
+        cfg = settings()
+        window = (started, datetime.now(UTC) + timedelta(seconds=1))
+        parts = {p.name: p for p in SOURCE.extract(*window, cfg)}
+        records = SOURCE.parse("superset.jsonl", parts["superset.jsonl"].data).records
+        seen = {(r["user"], r["path"], r["allowed"]) for r in records}
+        assert {
+            (ANALYST, "superset_chart", "false"),
+            (ANALYST, "superset_sql_lab", "false"),
+            (ANALYST, "superset_chart", "true"),
+            ("sun.yue", "superset_chart", "true"),
+            ("admin", "superset_sql_lab", "true"),
+        } <= seen
+        refused = [r for r in records if r["user"] == ANALYST and r["allowed"] == "false"]
+        assert all(r["error"].startswith(("HTTP 403", "HTTP 404")) for r in refused)
+        assert any("marts.audit_queries" in r["tables"] for r in refused)
+        lab = next(r for r in records if r["user"] == "admin" and r["path"] == "superset_sql_lab")
+        assert (lab["rows"], lab["engine"]) == ("1", "duckdb") and "audit_queries" in lab["executed_sql"]
+        # Landed and loaded like any batch: every record passes the audit suite (path among the known paths).
+        ensure_tables(cfg)
+        result = load(land_window("audit.queries", *window, cfg).batch_id, cfg)
+        assert (result.loaded, result.quarantined) == (len(records), 0)
+    finally:
+        settings.cache_clear()
+
+
+def test_production_points_the_dashboards_at_trino_as_the_signed_in_user(superset, secured, tmp_path):
+    """With HUITONG_TRINO_URI (production), the same init step repoints the dashboards' database at Trino with
+    impersonation on: Superset logs in as `superset`, every chart, SQL Lab and API query runs as the person, and
+    Trino's rules.json filters and masks it. Checked on a copy of the session's metadata DB (no Trino here)."""
+    import sqlite3
+
+    state = tmp_path / "superset_state"
+    state.mkdir()
+    with (
+        sqlite3.connect(superset.state_dir / "superset.db") as live,
+        sqlite3.connect(state / "superset.db") as copy,
+    ):
+        live.backup(copy)
+    env = {
+        **superset.env(),
+        "SUPERSET_HOME": str(state),
+        "SUPERSET_CONFIG_PATH": str(REPO / "superset" / "superset_config.py"),
+        "HUITONG_TRINO_URI": "trino://superset@trino-coordinator:8443/huitong",
+        "TRINO_SUPERSET_PASSWORD": "only-for-this-test",
+        "HUITONG_SUPERSET_CREATE_USERS": "false",
+    }
+    proc = subprocess.run(
+        [str(SUPERSET_PYTHON), str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "with impersonate_user on" in proc.stdout
+    with sqlite3.connect(state / "superset.db") as con:
+        [(db_id, uri, impersonate, password, extra)] = con.execute(
+            "SELECT id, sqlalchemy_uri, impersonate_user, password, extra FROM dbs"
+        ).fetchall()
+        used_by = {r[0] for r in con.execute("SELECT DISTINCT database_id FROM tables")}
+    from sqlalchemy.engine.url import make_url
+
+    url = make_url(uri)
+    assert (url.drivername, url.username, url.host, url.port, url.database) == (
+        "trino", "superset", "trino-coordinator", 8443, "huitong",
+    )  # fmt: skip
+    assert impersonate == 1
+    # The password is stored encrypted beside the URI (which shows Superset's mask), never in clear.
+    assert password and b"only-for-this-test" not in password and "only-for-this-test" not in uri
+    assert json.loads(extra)["engine_params"] == {}
+    assert used_by == {db_id}  # every dataset, so every dashboard, now queries Trino

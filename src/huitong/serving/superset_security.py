@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[3]
 RULES_FILE = REPO / "infra" / "trino" / "etc" / "rules.json"
 GROUP_FILE = REPO / "infra" / "trino" / "etc" / "group.txt"
 RLS_PREFIX = "huitong policy: "
-TRINO_DATABASE = "Huitong Trino"
+ASSETS_DATABASE = "Huitong 汇通"  # database_name in superset/assets/databases/Huitong.yaml
 
 
 @dataclass(frozen=True)
@@ -202,9 +202,11 @@ def apply(
 
 
 def ensure_trino_database() -> str | None:
-    """Production: register Trino (HUITONG_TRINO_URI, e.g. trino://superset@trino-coordinator:8443/huitong) with
-    user impersonation on, so every chart and SQL Lab query runs on Trino AS THE SIGNED-IN PERSON and rules.json
-    filters and masks it. Superset's own Trino user (`superset`) holds no data grants, only impersonation."""
+    """Production: point the dashboards' database (the one superset/assets imports, ASSETS_DATABASE) at Trino
+    (HUITONG_TRINO_URI, e.g. trino://superset@trino-coordinator:8443/huitong) with user impersonation on, so every
+    chart, SQL Lab and API query runs on Trino AS THE SIGNED-IN PERSON and rules.json filters and masks it. Superset's
+    own Trino user (`superset`) holds no data grants, only impersonation. The datasets keep their schema and table
+    names (marts.*), which are the same in the Trino catalog."""
     uri = os.environ.get("HUITONG_TRINO_URI")
     if not uri:
         return None
@@ -215,16 +217,20 @@ def ensure_trino_database() -> str | None:
     password = os.environ.get("TRINO_SUPERSET_PASSWORD")
     if password:
         uri = make_url(uri).set(password=password).render_as_string(hide_password=False)
-    database = db.session.query(Database).filter_by(database_name=TRINO_DATABASE).one_or_none()
+    database = db.session.query(Database).filter_by(database_name=ASSETS_DATABASE).one_or_none()
     if database is None:
-        database = Database(database_name=TRINO_DATABASE)
+        database = Database(database_name=ASSETS_DATABASE)
         db.session.add(database)
     database.set_sqlalchemy_uri(uri)
+    # The DuckDB connection settings the assets carry mean nothing to the Trino driver.
+    extra = json.loads(database.extra or "{}")
+    extra["engine_params"] = {}
+    database.extra = json.dumps(extra)
     database.impersonate_user = True
     database.expose_in_sqllab = True
     database.allow_dml = False
     db.session.commit()
-    return f"database {TRINO_DATABASE}: {make_url(uri).render_as_string()} with impersonate_user on"
+    return f"database {ASSETS_DATABASE}: {make_url(uri).render_as_string()} with impersonate_user on"
 
 
 def main(argv: list[str]) -> int:
