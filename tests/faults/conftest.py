@@ -7,6 +7,7 @@ what the source system holds (read from the simulator's store or the delivered f
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -26,11 +27,12 @@ from huitong.lake.catalog import get_catalog
 from huitong.quality.validate import BatchValidationError
 from huitong.simulate import simulate
 from huitong.simulate.deliveries import write_deliveries
-from tests.conftest import VENVS
+from tests.conftest import PROJECT_ROOT, VENVS
 
 CITY = dict(seed=7, scale=0.1, start=date(2026, 2, 1), as_of=date(2026, 3, 1))
 TOKEN = "fault-suite-token"
 HUITONG = str(VENVS / "core" / "bin" / "huitong")
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 # Local weeks of February 2026 (UTC+8 midnights), a few dozen hotel registrations each at this scale.
 WEEKS = [(datetime(2026, 2, d, 16, tzinfo=UTC), datetime(2026, 2, d + 7, 16, tzinfo=UTC)) for d in (1, 8, 15)]
 
@@ -45,6 +47,22 @@ def city(tmp_path_factory) -> Path:
         simulate(cfg, log=lambda _: None, **CITY)
         write_deliveries(cfg, start=CITY["start"], as_of=CITY["as_of"], log=lambda _: None)
     return home / "sources"
+
+
+def dbt_run(runner, select: str, target: Path) -> bool:
+    """`dbt run --select SELECT` in-process (dbtRunner, dbt's programmatic entry point: the same run the Cosmos tasks
+    execute, without paying dbt's start-up again) into the current HUITONG_HOME's build database."""
+    result = runner.invoke(
+        ["run", "--select", select, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+         "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"]
+    )  # fmt: skip
+    # dbt-duckdb keeps its database open between invocations; close it so the next view sync can open the file
+    # (a subprocess `dbt run` closes it by exiting).
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    DuckDBConnectionManager.close_all_connections()
+    gc.collect()
+    return result.success
 
 
 @dataclass

@@ -9,7 +9,6 @@ to pay its start-up once. Publishing follows the transform DAG's rule: `publish`
 
 from __future__ import annotations
 
-import gc
 import json
 import shutil
 import subprocess
@@ -26,11 +25,9 @@ from huitong.lake.duck import connect, sync_lake_views
 from huitong.serving.build_check import check_build_passed
 from huitong.serving.publish import current_release, publish
 from huitong.simulate.hotel_api import running_server
-from tests.conftest import PROJECT_ROOT
-from tests.faults.conftest import TOKEN, WEEKS, hotel_sent, lake_counts, load_rows, report
+from tests.faults.conftest import DBT_PROJECT, TOKEN, WEEKS, dbt_run, hotel_sent, lake_counts, load_rows, report
 
 pytestmark = pytest.mark.slow
-DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 MODELS = "+metric_hotel_stays_daily"
 # Two figures from two tables: a half-built or mixed database would pair them differently than any build did.
 ANSWER = (
@@ -55,26 +52,12 @@ with open(out, "w") as log:
 """
 
 
-def dbt_run(runner, lake, target: Path) -> bool:
-    result = runner.invoke(
-        ["run", "--select", MODELS, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-         "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"]
-    )  # fmt: skip
-    # dbt-duckdb keeps its database open between invocations; close it so the next view sync can open the file
-    # (a subprocess `dbt run` closes it by exiting).
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    DuckDBConnectionManager.close_all_connections()
-    gc.collect()
-    return result.success
-
-
 def build_and_publish(runner, lake, target: Path) -> Path | None:
     """sync views, dbt, publish only if dbt passed (the transform DAG's `sync >> dbt >> publish`; publish checks
     dbt's run results itself too)."""
     ensure_tables(lake.cfg)
     sync_lake_views(lake.cfg)
-    if not dbt_run(runner, lake, target):
+    if not dbt_run(runner, MODELS, target):
         return None
     check_build_passed(lake.cfg)  # dbt's real run_results.json of a passed build: no false refusal
     return publish(lake.cfg)
@@ -123,7 +106,7 @@ def test_readers_only_ever_see_complete_builds(lake, tmp_path, monkeypatch):
             sync_lake_views(lake.cfg)
             with connect(lake.cfg.build_db) as con:
                 con.execute("drop view bronze.hotel__registrations")
-            assert not dbt_run(runner, lake, target)
+            assert not dbt_run(runner, MODELS, target)
             # Run by hand (not by the DAG, which stops at the failed task), publish itself refuses the failed build.
             refused = lake.huitong("publish", check=False)
             assert refused.returncode == 1 and "did not pass" in refused.stderr, refused.stderr[-2000:]
