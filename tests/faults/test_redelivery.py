@@ -4,9 +4,8 @@ in-order run."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import shutil
+from dataclasses import replace
 
 import duckdb
 import pyarrow as pa

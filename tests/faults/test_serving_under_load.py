@@ -25,7 +25,16 @@ from huitong.lake.duck import connect, sync_lake_views
 from huitong.serving.build_check import check_build_passed
 from huitong.serving.publish import current_release, publish
 from huitong.simulate.hotel_api import running_server
-from tests.faults.conftest import DBT_PROJECT, TOKEN, WEEKS, dbt_run, hotel_sent, lake_counts, load_rows, report
+from tests.faults.conftest import (
+    DBT_PROJECT,
+    TOKEN,
+    WEEKS,
+    dbt_run,
+    hotel_sent,
+    lake_counts,
+    load_rows,
+    report,
+)
 
 pytestmark = pytest.mark.slow
 MODELS = "+metric_hotel_stays_daily"
