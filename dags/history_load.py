@@ -37,12 +37,15 @@ with DAG(
         outlets=[bronze_asset(*name.split(".")) for name in SOURCES],
     )
     for name, every in SOURCES.items():
-        BashOperator(
-            task_id=f"backfill_{name.replace('.', '__')}",
-            bash_command=huitong(
-                "ingest backfill",
-                name,
-                "--start '{{ params.start }}' --end '{{ params.end }}'",
-                f"--every {every}",
-            ),
-        ) >> loaded
+        (
+            BashOperator(
+                task_id=f"backfill_{name.replace('.', '__')}",
+                bash_command=huitong(
+                    "ingest backfill",
+                    name,
+                    "--start '{{ params.start }}' --end '{{ params.end }}'",
+                    f"--every {every}",
+                ),
+            )
+            >> loaded
+        )

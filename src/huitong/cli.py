@@ -215,7 +215,9 @@ def lake_snapshots(
     except SnapshotError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"  {'snapshot_id':>20}  {'committed (UTC)':<20} {'operation':<9} {'added':<9} {'rows':<15} batch")
+    typer.echo(
+        f"  {'snapshot_id':>20}  {'committed (UTC)':<20} {'operation':<9} {'added':<9} {'rows':<15} batch"
+    )
     for snapshot in snapshots:
         typer.echo(str(snapshot))
 
@@ -238,7 +240,9 @@ def lake_rollback(
 
 @lake_app.command("retention")
 def lake_retention(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be removed; change nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would be removed; change nothing.")
+    ] = False,
 ) -> None:
     """Remove personal records older than HUITONG_RETENTION_DAYS (bronze, quarantine, landing), expire snapshots
     older than HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still holds removed records) and their files."""
@@ -321,7 +325,9 @@ def policy_compile(
 
 @audit_app.command("collect")
 def audit_collect(
-    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 inside a container).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0 inside a container).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port Trino's HTTP event listener posts to.")] = 8090,
 ) -> None:
     """Receive Trino's completed-query events (POST /v1/trino-events) and append each to the audit log, from which
@@ -339,7 +345,9 @@ def status() -> None:
     render_status()
 
 
-Entity = Annotated[str, typer.Option("--entity", help="The entity type: person (train, link) or camera (link).")]
+Entity = Annotated[
+    str, typer.Option("--entity", help="The entity type: person (train, link) or camera (link).")
+]
 
 
 @er_app.command("train")

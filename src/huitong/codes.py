@@ -47,7 +47,11 @@ def is_valid_resident_id(value: str | None) -> bool:
     if not value:
         return False
     value = value.strip().upper()
-    return bool(_ID18.match(value)) and _valid_birth(value[6:14]) and resident_id_check_char(value[:17]) == value[17]
+    return (
+        bool(_ID18.match(value))
+        and _valid_birth(value[6:14])
+        and resident_id_check_char(value[:17]) == value[17]
+    )
 
 
 def upgrade_resident_id(value: str | None) -> str | None:

@@ -38,7 +38,9 @@ def _meets_targets(report: dict, entity: str, slices: tuple[str, ...]) -> None:
 def test_camera_quality_meets_the_issue_targets(camera_city):
     report = evaluate(camera_city.cfg, entity="camera")
     cov = report["coverage"]
-    assert cov["scored_records"] == cov["predicted_records"] > 1000, cov  # every listed DeviceID found its truth
+    assert cov["scored_records"] == cov["predicted_records"] > 1000, (
+        cov
+    )  # every listed DeviceID found its truth
     _meets_targets(report, "camera", ("all/all", "all/multi_programme"))
 
 
@@ -48,7 +50,9 @@ def test_place_quality_meets_the_issue_targets(camera_city):
     assert cov["scored_records"] == cov["predicted_records"] > 100, cov
     _meets_targets(report, "place", ("all/all",))
     with duckdb.connect(str(camera_city.cfg.build_db), read_only=True) as con:
-        registered, places = con.execute("select count_if(is_registered), count(*) from marts.dim_place").fetchone()
+        registered, places = con.execute(
+            "select count_if(is_registered), count(*) from marts.dim_place"
+        ).fetchone()
     assert registered == report["reference/business"]["records"] and places >= registered
 
 
@@ -89,12 +93,16 @@ def test_camera_ids_survive_added_registrations(camera_city, tmp_path):
     cutoff = frame.first_seen_at.quantile(0.7)
     frame[frame.first_seen_at <= cutoff].to_parquet(tmp_path / "first_in.parquet")
     frame.to_parquet(tmp_path / "second_in.parquet")
-    runs = [(tmp_path / f"{name}_in.parquet", tmp_path / f"{name}_out.parquet") for name in ("first", "second")]
+    runs = [
+        (tmp_path / f"{name}_in.parquet", tmp_path / f"{name}_out.parquet") for name in ("first", "second")
+    ]
     link_each(runs, entity="camera", work_dir=tmp_path)
     first, second = (pd.read_parquet(out) for _, out in runs)
     joined = first.merge(second, on="record_id", suffixes=("_1", "_2"))
     assert len(joined) == len(first) < len(second)
-    assert (joined.entity_id_1 == joined.entity_id_2).all(), joined[joined.entity_id_1 != joined.entity_id_2].head()
+    assert (joined.entity_id_1 == joined.entity_id_2).all(), joined[
+        joined.entity_id_1 != joined.entity_id_2
+    ].head()
     new = second[~second.record_id.isin(first.record_id)]
     # later registrations joined cameras already known (a programme registers a camera weeks after another)
     assert new.entity_id.isin(first.entity_id).sum() >= 50

@@ -56,11 +56,21 @@ def test_superset_starts_only_after_the_dashboards_and_the_policy_are_applied():
     assert done.returncode == 0, done.stderr
     services = json.loads(done.stdout)["services"]
     render, init, superset = services["superset-assets"], services["superset-init"], services["superset"]
-    assert render["command"][1:5] == ["-m", "huitong.serving.superset_assets", "render", "/opt/huitong/superset-assets"]
+    assert render["command"][1:5] == [
+        "-m",
+        "huitong.serving.superset_assets",
+        "render",
+        "/opt/huitong/superset-assets",
+    ]
     assert init["depends_on"]["superset-assets"]["condition"] == "service_completed_successfully"
     assert superset["depends_on"]["superset-init"]["condition"] == "service_completed_successfully"
     script = init["command"][-1]
-    steps = ["superset db upgrade", "superset init", "import_assets.py /rendered/assets", "superset_security.py"]
+    steps = [
+        "superset db upgrade",
+        "superset init",
+        "import_assets.py /rendered/assets",
+        "superset_security.py",
+    ]
     assert all(step in script for step in steps) and [script.index(s) for s in steps] == sorted(
         script.index(s) for s in steps
     )

@@ -126,7 +126,9 @@ def load_address_truth(cfg: Settings) -> pd.DataFrame:
         ).df()
 
 
-def evaluate_assignment(predicted: pd.DataFrame, truth: pd.DataFrame, truth_id: str = "person_id") -> dict[str, dict]:
+def evaluate_assignment(
+    predicted: pd.DataFrame, truth: pd.DataFrame, truth_id: str = "person_id"
+) -> dict[str, dict]:
     """`predicted`: source, record_id, entity_id. Only records present in both are scored; `coverage` says how
     many predicted records found their truth row (a join mistake shows up there, not as a good score)."""
     joined = predicted.merge(truth, on=["source", "record_id"], how="inner")

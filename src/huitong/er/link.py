@@ -154,7 +154,9 @@ def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool
                     f"select count(distinct {spec.entity_column}) from intermediate.{spec.clustered}"
                 ).fetchone()[0]
                 if trained is not None:
-                    con.execute(f"drop table if exists {PARAMS_NAMESPACE}.{PARAMS_TABLE}")  # the next input trains afresh
+                    con.execute(
+                        f"drop table if exists {PARAMS_NAMESPACE}.{PARAMS_TABLE}"
+                    )  # the next input trains afresh
                 if tables_dir is not None and entity == "person":
                     Path(tables_dir).mkdir(parents=True, exist_ok=True)
                     for name, model in (("records", "int_person_records"), ("pairs", "int_persons_scored"),

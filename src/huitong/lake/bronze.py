@@ -43,7 +43,9 @@ def _window_filter(start: datetime, end: datetime, extra: dict[str, str] | None 
     return expr
 
 
-def ensure_table(identifier: str, schema: pa.Schema, partition_by: list[tuple[str, object]], cfg=None) -> Table:
+def ensure_table(
+    identifier: str, schema: pa.Schema, partition_by: list[tuple[str, object]], cfg=None
+) -> Table:
     """The table, created (empty) if absent, with any new columns of ``schema`` added."""
     catalog = get_catalog(cfg)
     if catalog.table_exists(identifier):

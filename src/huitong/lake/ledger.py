@@ -90,7 +90,9 @@ def ensure_tables(cfg: Settings | None = None) -> None:
     _create(VALIDATIONS, VALIDATION_SCHEMA, cfg)
 
 
-def _replace(identifier: str, schema: pa.Schema, rows: list[dict], batch_id: str, cfg: Settings | None) -> None:
+def _replace(
+    identifier: str, schema: pa.Schema, rows: list[dict], batch_id: str, cfg: Settings | None
+) -> None:
     _create(identifier, schema, cfg)
     data = pa.Table.from_pylist(rows, schema=schema)
 

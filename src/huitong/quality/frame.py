@@ -100,7 +100,9 @@ def build_frame(df: pd.DataFrame, spec: EntitySpec, env: CheckEnv) -> tuple[pd.D
             target = rule.column
         targets[rule.name] = target
     if spec.freshness is not None:
-        times = fields[spec.freshness.column].astype(object).where(fields[spec.freshness.column].notna(), None)
+        times = (
+            fields[spec.freshness.column].astype(object).where(fields[spec.freshness.column].notna(), None)
+        )
         # Each distinct timestamp parsed once: a batch repeats them (hourly arrivals, the same minute), and a
         # parse per row cost more than the GX checks on a 1M-row batch.
         epochs = {v: _epoch(v, env) for v in pd.unique(times)}

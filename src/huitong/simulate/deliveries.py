@@ -37,7 +37,10 @@ def write_deliveries(cfg: Settings, *, start: date, as_of: date, log=print) -> d
     written["camera"] = {"status": events["status"], "catalog": catalogs["catalog"]}
     log(f"deliveries: camera files {written['camera']}")
     dropped = write_drop(cfg)
-    written["parcel"] = {"files": len(dropped), "waybills": sum(f.rows for f in dropped if f.duplicate_of is None)}
+    written["parcel"] = {
+        "files": len(dropped),
+        "waybills": sum(f.rows for f in dropped if f.duplicate_of is None),
+    }
     uploads = write_uploads(cfg)
     written["trade"] = {"files": len(uploads), "trades": sum(u.rows for u in uploads)}
     log(f"deliveries: parcel drop {written['parcel']}, trade uploads {written['trade']}")

@@ -36,7 +36,9 @@ class RegistrySnapshotSource:
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         path = cfg.sources_dir / "reference" / self.file_name
         if not path.exists():
-            raise FileNotFoundError(f"{path} is missing: run `huitong simulate` (or deliver the registry file)")
+            raise FileNotFoundError(
+                f"{path} is missing: run `huitong simulate` (or deliver the registry file)"
+            )
         yield RawPart(name=self.file_name, data=path.read_bytes(), origin=path.name)
 
     def parse(self, part_name: str, data: bytes) -> ParsedPart:
@@ -63,7 +65,9 @@ class RegistrySnapshotSource:
 
 
 SOURCES = {
-    "admin_divisions": RegistrySnapshotSource("admin_divisions", ("division_code", "name", "level", "parent_code")),
+    "admin_divisions": RegistrySnapshotSource(
+        "admin_divisions", ("division_code", "name", "level", "parent_code")
+    ),
     "key_businesses": RegistrySnapshotSource(
         "key_businesses",
         ("business_code", "name", "industry", "uscc", "district_code", "police_station_code", "address"),
