@@ -279,3 +279,29 @@ def test_dbt_docs_describe_every_mart_of_the_build(metrics_city):
         assert table in page
     kpis = models["metric_public_safety_kpis"]["columns"]
     assert kpis["fugitive_catch_rate"]["description"] and kpis["law_enforcement_satisfaction"]["description"]
+
+
+# Sensitive categories Huitong never models (README, docs/access-policy.md), in English and pinyin; matched against
+# whole words of snake_case column names so `destination` or `trace_id` do not trip it.
+SENSITIVE_WORDS = {
+    "ethnic", "ethnicity", "race", "nation", "nationality", "minzu", "religion", "religious", "faith", "zongjiao",
+    "health", "medical", "disease", "diagnosis", "illness", "disability", "blood", "jiankang", "sexual",
+}  # fmt: skip
+
+
+def test_no_sensitive_category_anywhere_in_the_lake_or_the_build(metrics_city):
+    """Every column of every schema the build reads or writes (bronze views over all sources, staging,
+    intermediate, marts, quarantine, ops): none names ethnicity, religion, health or a similar category."""
+    with duckdb.connect(str(metrics_city.cfg.build_db), read_only=True) as con:
+        columns = con.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns"
+        ).fetchall()
+    assert {schema for schema, _, _ in columns} >= {"bronze", "marts"}
+    assert len(columns) > 300
+    flagged = [
+        f"{schema}.{table}.{column}"
+        for schema, table, column in columns
+        if SENSITIVE_WORDS & set(column.lower().split("_"))
+        or any(w in column for w in ("民族", "宗教", "健康"))
+    ]
+    assert flagged == []
