@@ -19,57 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import shutil
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-import psutil
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
-CORE_BIN = Path(sys.executable).parent
-
-
-def run_measured(cmd: list[str], env: dict[str, str], timeout: float) -> dict:
-    """Wall seconds and peak summed RSS (MB) of the process tree of `cmd`."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        root = psutil.Process(proc.pid)
-        while not done.is_set():
-            try:
-                tree = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        output, _ = proc.communicate()
-        done.set()
-        return {"ok": False, "seconds": time.perf_counter() - started, "peak_mb": peak / 2**20,
-                "error": f"timed out after {timeout:.0f} s"}  # fmt: skip
-    done.set()
-    sampler.join()
-    elapsed = time.perf_counter() - started
-    result = {"ok": proc.returncode == 0, "seconds": elapsed, "peak_mb": peak / 2**20}
-    if proc.returncode != 0:
-        result["error"] = output[-3000:]
-    return result
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import CORE_BIN, RESULTS, ROOT, machine, run_measured, run_sizes, simulated_registrations  # noqa: E402
 
 DUCKDB_RUN = """
 import sys
@@ -130,31 +84,11 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def simulated_registrations(home: Path, records: int) -> Path:
-    """A simulated city with at least `records` hotel registrations (~38k per unit of scale, a year of history)."""
-    from datetime import date
-
-    from huitong.config import load_settings
-    from huitong.simulate import simulate
-
-    store = home / "sources" / "hotel" / "registrations.parquet"
-    if not store.exists():
-        os.environ["HUITONG_HOME"] = str(home)
-        simulate(load_settings(), log=lambda _: None, seed=20261123, scale=max(records / 38_000 * 1.1, 0.1),
-                 start=date(2025, 6, 1), as_of=date(2026, 6, 1))  # fmt: skip
-    return store
-
-
 def write_results(rows: list[dict]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = {
         "benchmark": "person ER, Spark local[2] vs DuckDB (dbt person models), same records and parameters",
-        "machine": {
-            "cpus": os.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(),
-            "load_average_at_write": os.getloadavg(),
-        },  # fmt: skip
+        "machine": machine(),
         "baseline": "duckdb",
         "rows": rows,
     }
@@ -178,18 +112,8 @@ def main() -> None:
     args = parser.parse_args()
 
     registrations = args.registrations or simulated_registrations(args.work / "city", max(args.sizes))
-    rows = []
-    for size in args.sizes:
-        work = args.work / str(size)
-        shutil.rmtree(work, ignore_errors=True)
-        row = bench_size(registrations, size, work, args.timeout)
-        rows.append(row)
-        print(json.dumps(row, default=str), flush=True)
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        write_results(rows)  # after every size: a long run that is stopped keeps what it measured
-        if row["records"] < size:
-            break  # the input has no more records
+    run_sizes(args.sizes, args.work, args.keep,
+              lambda size, work: bench_size(registrations, size, work, args.timeout), write_results)  # fmt: skip
     print(f"wrote {RESULTS / 'spark_vs_duckdb.json'} and .png")
 
 
