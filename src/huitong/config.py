@@ -171,6 +171,7 @@ def load_settings() -> Settings:
         scale = float(_env("HUITONG_SCALE", "1.0"))
     except ValueError as exc:
         raise ConfigError(f"HUITONG_SEED must be an integer and HUITONG_SCALE a number: {exc}") from exc
+    docs_port = _port_env("HUITONG_DOCS_PORT", 8580)
     return Settings(
         profile=profile,
         home=home,
@@ -188,8 +189,8 @@ def load_settings() -> Settings:
             "HUITONG_SUPERSET_METADATA_URI",
             f"sqlite:///{Path(_env('SUPERSET_HOME', str(home / 'superset'))) / 'superset.db'}",
         ),
-        docs_port=_port_env("HUITONG_DOCS_PORT", 8580),
-        docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{_port_env('HUITONG_DOCS_PORT', 8580)}/"),
+        docs_port=docs_port,
+        docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{docs_port}/"),
     )
 
 

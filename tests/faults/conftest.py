@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -47,6 +48,17 @@ def city(tmp_path_factory) -> Path:
         simulate(cfg, log=lambda _: None, **CITY)
         write_deliveries(cfg, start=CITY["start"], as_of=CITY["as_of"], log=lambda _: None)
     return home / "sources"
+
+
+def dbt_target(cfg: Settings) -> Path:
+    """The home's dbt target folder (where `huitong publish` reads the run results), seeded with `make install`'s
+    parse so dbt re-parses only what changed (or all of it, if stale)."""
+    target = cfg.dbt_target_dir
+    target.mkdir(parents=True, exist_ok=True)
+    parsed = DBT_PROJECT / "target" / "partial_parse.msgpack"
+    if parsed.exists():
+        shutil.copy(parsed, target / parsed.name)
+    return target
 
 
 def dbt_run(runner, select: str, target: Path) -> bool:

@@ -4,7 +4,6 @@ in-order run."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 
 import duckdb
@@ -20,6 +19,7 @@ from tests.faults.conftest import (
     TOKEN,
     WEEKS,
     dbt_run,
+    dbt_target,
     hotel_sent,
     lake_counts,
     load_rows,
@@ -44,11 +44,7 @@ def marts(lake) -> dict[str, list[tuple]]:
     """Build the hotel marts from this lake's bronze as the transform does (views, then dbt) and read them back."""
     from dbt.cli.main import dbtRunner
 
-    target = lake.cfg.dbt_target_dir
-    parsed = DBT_PROJECT / "target" / "partial_parse.msgpack"
-    if parsed.exists():  # start from `make install`'s parse (dbt re-parses what changed, or all if stale)
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(parsed, target / parsed.name)
+    target = dbt_target(lake.cfg)
     ensure_tables(lake.cfg)
     sync_lake_views(lake.cfg)
     assert dbt_run(dbtRunner(), "+fct_hotel_stays +metric_hotel_stays_daily", target)

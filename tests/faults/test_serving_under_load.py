@@ -10,7 +10,6 @@ to pay its start-up once. Publishing follows the transform DAG's rule: `publish`
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from tests.faults.conftest import (
     TOKEN,
     WEEKS,
     dbt_run,
+    dbt_target,
     hotel_sent,
     lake_counts,
     load_rows,
@@ -81,11 +81,7 @@ def test_readers_only_ever_see_complete_builds(lake, tmp_path, monkeypatch):
     from dbt.cli.main import dbtRunner
 
     monkeypatch.setenv("DBT_PROFILES_DIR", str(DBT_PROJECT))
-    runner, target = dbtRunner(), lake.cfg.dbt_target_dir  # where `huitong publish` reads the run results
-    parsed = DBT_PROJECT / "target" / "partial_parse.msgpack"
-    if parsed.exists():  # start from `make install`'s parse (dbt re-parses what changed, or all if stale)
-        target.mkdir(parents=True)
-        shutil.copy(parsed, target / parsed.name)
+    runner, target = dbtRunner(), dbt_target(lake.cfg)
     month = (WEEKS[0][0], WEEKS[2][1])
     for entity in ("admin_divisions", "key_businesses"):
         load_rows(land_window(f"reference.{entity}", *month, lake.cfg).batch_id, lake.cfg)
