@@ -151,6 +151,15 @@ CLUSTERED = {
 }
 
 
+# entity -> (ground-truth loader, its entity column)
+TRUTH = {
+    "person": (load_truth, "person_id"),
+    "place": (load_place_truth, "business_id"),
+    "address": (load_address_truth, "true_address"),
+    "camera": (load_camera_truth, "camera_id"),
+}
+
+
 def predicted_from_build(db_path: Path, entity: str = "person") -> pd.DataFrame:
     with duckdb.connect(str(db_path), read_only=True) as con:
         return con.execute(CLUSTERED[entity]).df()
@@ -158,21 +167,13 @@ def predicted_from_build(db_path: Path, entity: str = "person") -> pd.DataFrame:
 
 def evaluate(cfg: Settings | None = None, db_path: Path | None = None, output: Path | None = None,
              entity: str = "person") -> dict:  # fmt: skip
-    """Score the build's clusters of `entity` (person: int_persons_clustered, place: int_places_clustered, address:
-    int_addresses_clustered,
-    camera: int_cameras_clustered) against ground truth; write JSON when `output` is given."""
+    """Score the build's clusters of `entity` (CLUSTERED) against its ground truth (TRUTH); write JSON when
+    `output` is given."""
     if entity not in ENTITIES:
         raise ValueError(f"entity must be one of {', '.join(ENTITIES)}, not {entity!r}")
     cfg = cfg or settings()
-    predicted = predicted_from_build(db_path or cfg.build_db, entity)
-    if entity == "camera":
-        report = evaluate_assignment(predicted, load_camera_truth(cfg), truth_id="camera_id")
-    elif entity == "address":
-        report = evaluate_assignment(predicted, load_address_truth(cfg), truth_id="true_address")
-    elif entity == "place":
-        report = evaluate_assignment(predicted, load_place_truth(cfg), truth_id="business_id")
-    else:
-        report = evaluate_assignment(predicted, load_truth(cfg))
+    load, truth_id = TRUTH[entity]
+    report = evaluate_assignment(predicted_from_build(db_path or cfg.build_db, entity), load(cfg), truth_id)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
