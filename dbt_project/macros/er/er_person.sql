@@ -42,3 +42,14 @@ case {{ source }} {% for s in priority %}when '{{ s }}' then {{ loop.index }} {%
 {% macro er_survivor(column, rank='survivor_rank', prefer=none) -%}
 min_by({{ column }}, case when {{ column }} is not null then {{ rank }}{% if prefer %} - case when {{ prefer }} then 1000000 else 0 end{% endif %} end)
 {%- endmacro %}
+
+{#- A golden record's provenance, for GROUP BY entity over its records (with `source` and `seen_at`): how many
+    records, how many from each source in `sources` (<source>_record_count), first and last seen. -#}
+{% macro er_record_counts(sources) -%}
+cast(count(*) as bigint) as record_count,
+    {%- for s in sources %}
+    cast(sum(case when source = '{{ s }}' then 1 else 0 end) as bigint) as {{ s }}_record_count,
+    {%- endfor %}
+    min(seen_at) as first_seen_at,
+    max(seen_at) as last_seen_at
+{%- endmacro %}

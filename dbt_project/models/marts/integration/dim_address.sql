@@ -10,13 +10,8 @@ per_address as (
     select
         address_id,
         min(standard_form) as standard_address,
-        cast(count(*) as bigint) as record_count,
-        {%- for s in ['hotel', 'rental', 'parcel', 'reference'] %}
-        cast(sum(case when source = '{{ s }}' then 1 else 0 end) as bigint) as {{ s }}_record_count,
-        {%- endfor %}
         cast(sum(case when link_kind = 'abbreviated' then 1 else 0 end) as bigint) as abbreviated_record_count,
-        min(seen_at) as first_seen_at,
-        max(seen_at) as last_seen_at
+        {{ er_record_counts(['hotel', 'rental', 'parcel', 'reference']) }}
     from members
     group by address_id
 )

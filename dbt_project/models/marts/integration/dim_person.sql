@@ -26,11 +26,6 @@ select
     {{ er_survivor('phone_token') }} as phone_token,
     {{ er_survivor('jurisdiction_code', 'recency_rank') }} as jurisdiction_code,
     max(case when resident_id_valid then 1 else 0 end) = 1 as has_resident_id,
-    cast(count(*) as bigint) as record_count,
-    {%- for s in priority %}
-    cast(sum(case when source = '{{ s }}' then 1 else 0 end) as bigint) as {{ s }}_record_count,
-    {%- endfor %}
-    min(seen_at) as first_seen_at,
-    max(seen_at) as last_seen_at
+    {{ er_record_counts(priority) }}
 from members
 group by entity_id

@@ -27,11 +27,6 @@ select
     {{ er_survivor('std_district_code') }} as jurisdiction_code,
     max(case when source = 'reference' then 1 else 0 end) = 1 as is_registered,
     min_by(link_kind, survivor_rank) as link_kind,
-    cast(count(*) as bigint) as record_count,
-    {%- for s in priority %}
-    cast(sum(case when source = '{{ s }}' then 1 else 0 end) as bigint) as {{ s }}_record_count,
-    {%- endfor %}
-    min(seen_at) as first_seen_at,
-    max(seen_at) as last_seen_at
+    {{ er_record_counts(priority) }}
 from members
 group by place_id
