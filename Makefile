@@ -56,7 +56,7 @@ $(UV):
 $(VENVS)/%/.synced: locks/%.lock | $(UV)
 	@echo "==> virtualenv $* (locks/$*.lock)"
 	@test -x $(VENVS)/$*/bin/python || $(UV) venv --quiet --python $(PYTHON) $(VENVS)/$*
-	VIRTUAL_ENV=$(VENVS)/$* $(UV) pip sync --quiet locks/$*.lock
+	VIRTUAL_ENV=$(VENVS)/$* $(UV) pip sync --quiet --compile-bytecode locks/$*.lock
 	@if [ "$*" = core ]; then VIRTUAL_ENV=$(VENVS)/core $(UV) pip install --quiet --no-deps -e .; fi
 	@touch $@
 
@@ -82,12 +82,17 @@ status: install ## Per-source freshness, last batch, volumes, quarantine
 chromium: ## Install headless Chromium + chromedriver (Debian packages) for the dashboard screenshot test; idempotent
 	@scripts/install_chromium.sh
 
+# pytest-xdist workers (CI has 2 cores; PYTEST_WORKERS=0 runs in one process). tests/conftest.py keeps a module's
+# tests, and the modules sharing a session fixture (the metrics city and Superset, the fault city), on one worker.
+PYTEST_WORKERS ?= 2
+PYTEST := $(CORE)/pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: install chromium ## Set up and run the whole test suite (fast, slow and end-to-end)
 	@mkdir -p $(HUITONG_HOME)/tmp
-	$(CORE)/pytest -p no:cacheprovider tests
+	$(PYTEST) tests
 
 test-fast: install ## Only the fast tests
-	$(CORE)/pytest -p no:cacheprovider -m "not slow" tests
+	$(PYTEST) -m "not slow" tests
 
 lint: install ## ruff over the code
 	$(CORE)/ruff check src tests dags bench spark_jobs

@@ -29,6 +29,66 @@ def huitong_home(tmp_path, monkeypatch) -> Path:
     settings.cache_clear()
 
 
+# ---- `make test` runs on pytest-xdist workers with --dist loadgroup. A module's tests stay together (its module
+# fixtures are built once), and modules that share a project session fixture (the metrics city and Superset, the
+# fault city) share one group, so only one worker builds such a fixture, once.
+
+# superset_serving asks for the metrics city only when it builds its own home (request.getfixturevalue), so the
+# fixture closure pytest computes does not show that dependency.
+LAZY_SESSION_DEPENDENCIES = {"tests::superset_serving": {"tests::metrics_city"}}
+
+
+def xdist_groups(items: list[pytest.Item]) -> dict[str, str]:
+    """Module path -> group name: the module's own name, or the first session fixture a set of modules shares."""
+    modules: dict[str, set[str]] = {}
+    for item in items:
+        shared = modules.setdefault(item.nodeid.split("::")[0], set())
+        for name, defs in item._fixtureinfo.name2fixturedefs.items():
+            # baseid "" marks plugins' fixtures (tmp_path_factory...), cheap and per worker anyway.
+            if defs and defs[-1].scope == "session" and defs[-1].baseid:
+                fixture = f"{defs[-1].baseid}::{name}"
+                shared |= {fixture, *LAZY_SESSION_DEPENDENCIES.get(fixture, ())}
+    parent = {module: module for module in modules}
+
+    def root(module: str) -> str:
+        while parent[module] != module:
+            module = parent[module]
+        return module
+
+    owner: dict[str, str] = {}
+    for module, fixtures in modules.items():
+        for fixture in sorted(fixtures):
+            if fixture in owner:
+                parent[root(module)] = root(owner[fixture])
+            else:
+                owner[fixture] = module
+    names = {}
+    for module in modules:
+        members = [m for m in modules if root(m) == root(module)]
+        shared = sorted(set.intersection(*(modules[m] for m in members))) if len(members) > 1 else []
+        names[module] = shared[0].split("::")[-1] if shared else Path(root(module)).stem
+    return names
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]):
+    groups = xdist_groups(items)
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid.split("::")[0]]))
+    result = yield
+    # pytest-xdist 3.8 marks a test's group by appending "@group" to `item._nodeid`, which pytest 9 no longer reads
+    # (it keeps the id in `item._id`), so on pytest 9 every test would be scheduled alone. Do what xdist means to.
+    if getattr(config.option, "loadgroup", False):
+        from _pytest.nodeid import NodeId
+
+        for item in items:
+            marker = item.get_closest_marker("xdist_group")
+            if marker and "@" not in item.nodeid:
+                item._id = NodeId.parse(f"{item.nodeid}@{marker.args[0]}")
+    return result
+
+
 def airflow_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment the Makefile gives Airflow, pointed at a test's own home."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}

@@ -84,8 +84,11 @@ def test_a_soft_delete_arrives_as_a_row_and_staging_drops_the_contract(rental):
     assert [flag for _, flag in versions] == ["false", "true"]
     ensure_tables(cfg)
     sync_lake_views(cfg)
-    env = {**os.environ, "HUITONG_HOME": str(cfg.home), "DBT_PROFILES_DIR": str(PROJECT_ROOT / "dbt_project")}
-    run = subprocess.run([str(VENVS / "core" / "bin" / "dbt"), "build", "--select", "staging.rental"],
+    env = {**os.environ, "HUITONG_HOME": str(cfg.home), "DBT_PROFILES_DIR": str(PROJECT_ROOT / "dbt_project"),
+           "DBT_LOG_PATH": str(cfg.home / "dbt_logs")}  # fmt: skip
+    # Its own target folder: the project's target/manifest.json is what Cosmos reads in tests running beside it.
+    run = subprocess.run([str(VENVS / "core" / "bin" / "dbt"), "build", "--select", "staging.rental",
+                          "--target-path", str(cfg.home / "dbt_target")],
                          cwd=PROJECT_ROOT / "dbt_project", env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
     assert run.returncode == 0, run.stdout[-4000:]
     con = connect(cfg.build_db)
