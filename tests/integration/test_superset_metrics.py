@@ -48,7 +48,8 @@ def test_metric_dashboards_are_loaded_with_a_district_filter(superset: SupersetS
     assert found.keys() >= METRIC_DASHBOARDS
     for slug in METRIC_DASHBOARDS:
         metadata = json.loads(client.get(f"/api/v1/dashboard/{found[slug]['id']}")["result"]["json_metadata"])
-        columns = {t["column"]["name"] for f in metadata["native_filter_configuration"] for t in f["targets"]}
+        filters = metadata["native_filter_configuration"]
+        columns = {t["column"]["name"] for f in filters for t in f["targets"] if "column" in t}
         assert "jurisdiction_name" in columns, slug
         title = found[slug]["dashboard_title"]
         assert title[0] >= "\u4e00" and any(c.isascii() and c.isalpha() for c in title), (
@@ -79,3 +80,57 @@ def test_leadership_overview_shows_the_marts_current_year(
             )
         )
     assert shown == pytest.approx(expected)
+
+
+# Dashboards whose monthly charts take a period (native time-range filter on the dataset's month column); the charts
+# showing the current state (cameras now, freshness now) are outside its scope.
+PERIOD_FILTERED = {"video-network": {"每月故障与修复 Outages and repairs per month"},
+                   "key-industry-collection": {"采集覆盖率 Collection coverage",
+                                               "各行业各辖区采集 Collection by industry and district",
+                                               "各行业月度采集覆盖率 Coverage per industry per month"}}  # fmt: skip
+
+
+def test_period_filters_scope_the_monthly_charts(superset: SupersetServer) -> None:
+    client = superset.client()
+    found = dashboards(superset)
+    for slug, monthly in PERIOD_FILTERED.items():
+        dashboard_id = found[slug]["id"]
+        metadata = json.loads(client.get(f"/api/v1/dashboard/{dashboard_id}")["result"]["json_metadata"])
+        [period] = [f for f in metadata["native_filter_configuration"] if f["filterType"] == "filter_time"]
+        charts = {c["id"]: c["slice_name"] for c in client.dashboard_charts(dashboard_id)}
+        in_scope = {name for chart_id, name in charts.items() if chart_id not in period["scope"]["excluded"]}
+        assert in_scope == monthly, slug
+
+
+def test_a_period_gives_the_coverage_of_its_months(
+    superset: SupersetServer, superset_serving: Serving
+) -> None:
+    """The query the period filter makes (a TEMPORAL_RANGE on month_start) keeps the period's months, and the
+    coverage shown equals the mart's over those months."""
+    client = superset.client()
+    charts = client.dashboard_charts(dashboards(superset)["key-industry-collection"]["id"])
+    [coverage] = [c for c in charts if c["form_data"].get("viz_type") == "big_number_total"]
+    [per_month] = [c for c in charts if c["form_data"].get("x_axis") == "month_start"]
+    with duckdb.connect(str(superset_serving.serving_db), read_only=True) as con:
+        months = [m for (m,) in con.execute(
+            "SELECT DISTINCT month_start FROM marts.metric_key_industry_coverage ORDER BY 1").fetchall()]  # fmt: skip
+        assert len(months) >= 2
+        first, last = months[0], months[-1]  # the period: every month but the last
+        expected = con.execute(
+            "SELECT SUM(reporting_businesses) * 1.0 / SUM(registered_businesses) FROM marts.metric_key_industry_coverage"
+            " WHERE month_start >= ? AND month_start < ?",
+            [first, last],
+        ).fetchone()[0]
+
+    def in_period(chart: dict) -> dict:
+        context = json.loads(client.get(f"/api/v1/chart/{chart['id']}")["result"]["query_context"])
+        context["force"] = True
+        context["queries"][0]["filters"] = [
+            {"col": "month_start", "op": "TEMPORAL_RANGE", "val": f"{first} : {last}"}
+        ]
+        [result] = client.post("/api/v1/chart/data", context)["result"]
+        return result
+
+    assert in_period(coverage)["data"][0]["collection_coverage"] == pytest.approx(expected)
+    shown = {row["month_start"] for row in in_period(per_month)["data"]}
+    assert len(shown) == len(months) - 1
