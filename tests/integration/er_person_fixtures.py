@@ -1,6 +1,7 @@
-"""Hotel registrations from the simulator's store straight into the DuckDB build's `bronze` schema, in the shape
-`huitong ingest load` writes (all text, keyed tokens, lineage columns), so the person models can be built and
-evaluated without the API round trip the hotel DAG tests already cover."""
+"""Every person source (hotel registrations, rental landlords / tenants / contracts, parcel waybills, trades, and the
+business registry for their jurisdictions) from the simulator's stores straight into the DuckDB build's `bronze`
+schema, in the shape `huitong ingest load` writes (all text, keyed tokens, lineage columns), so the person models can
+be built and evaluated without the extract round trips the source DAG tests already cover."""
 
 from __future__ import annotations
 
@@ -11,39 +12,67 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from huitong.config import Settings
 from huitong.er.reference_data import DBT_DIR
-from huitong.pseudonymise import token
+from huitong.ingest import _tokens
+from huitong.sources import get_source
 
 PERSON_MODELS = "+dim_person +fct_person_link_explanations"
 
 
-def load_hotel_bronze(cfg: Settings, store: Path | None = None, limit: int | None = None) -> int:
-    """(Re)create bronze.hotel__registrations in the build DuckDB from the simulator's registrations store.
-    `limit` keeps the first rows in `updated_at` order (an earlier state of the same city)."""
-    table = pq.read_table(store or cfg.sources_dir / "hotel" / "registrations.parquet")
-    if limit is not None:
-        table = table.slice(0, limit)
+# Every bronze table the person model reads (directly or for a jurisdiction): source.entity -> its store's path
+# under the simulator's sources folder.
+PERSON_STORES = {
+    "hotel.registrations": "hotel/registrations.parquet",
+    "rental.landlords": "rental/landlords.parquet",
+    "rental.tenants": "rental/tenants.parquet",
+    "rental.contracts": "rental/contracts.parquet",
+    "parcel.waybills": "parcel/waybills.parquet",
+    "trade.trades": "trade/trades.parquet",
+    "reference.key_businesses": "reference/key_businesses.parquet",
+}
+
+
+def load_store_bronze(cfg: Settings, name: str, before: str | None = None) -> int:
+    """(Re)create bronze.<source>__<entity> in the build DuckDB from the simulator's store of `name` (all text,
+    the source's keyed tokens, lineage columns with `updated_at` as the watermark). `before` (an `updated_at` text)
+    keeps the rows written before it (an earlier state of the same city); a store without `updated_at` (the
+    registry snapshot) is loaded whole."""
+    source = get_source(name)
+    table = pq.read_table(cfg.sources_dir / PERSON_STORES[name])
+    table = pa.table({c: pc.cast(table[c], pa.string()) for c in table.column_names})
+    if before is not None and "updated_at" in table.column_names:
+        table = table.filter(pc.less(table["updated_at"], before))
     key = cfg.hmac_key()
-    rows = table.to_pylist()
-    extra = {
-        "id_number_token": [token(key, "resident_id", r["id_number"]) for r in rows],
-        "phone_token": [token(key, "phone", r["phone"]) for r in rows],
-    }
-    for name, values in extra.items():
-        table = table.append_column(name, pa.array(values, pa.string()))
+    for column, kind in source.pseudonymised:  # the loader's own tokens (once per distinct value)
+        table = table.append_column(f"{column}_token", _tokens(key, kind, table[column], table.num_rows))
+    mark = "updated_at" if "updated_at" in table.column_names else "'2026-01-01T00:00:00+08:00'"
     cfg.build_db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(cfg.build_db)) as con:
         con.register("incoming", table)
         con.execute("create schema if not exists bronze")
         con.execute(
-            "create or replace table bronze.hotel__registrations as select *, 'test-batch' as _batch_id,"
-            " cast(updated_at as timestamptz) as _ingested_at, md5(reg_id) as _record_hash,"
-            " cast(updated_at as timestamptz) as _watermark_at from incoming"
+            f"create or replace table bronze.{source.name}__{source.entity} as select *, 'test-batch' as _batch_id,"
+            f" cast({mark} as timestamptz) as _ingested_at, md5(cast(incoming as varchar)) as _record_hash,"
+            f" cast({mark} as timestamptz) as _watermark_at from incoming"
         )
     return table.num_rows
+
+
+def load_person_bronze(cfg: Settings, share: float | None = None) -> dict[str, int]:
+    """Every source the person model reads. With `share`, the city as it stood when that share of the hotel
+    registrations had been written: every source cut at the same instant (cutting each source at its own share
+    would load a landlord registered before a tenant's contract only after the tenant)."""
+    before = None
+    if share is not None:
+        written = pq.read_table(
+            cfg.sources_dir / PERSON_STORES["hotel.registrations"], columns=["updated_at"]
+        )
+        before = written["updated_at"][int(written.num_rows * share)].as_py()
+    return {name: load_store_bronze(cfg, name, before) for name in PERSON_STORES}
 
 
 def dbt(cfg: Settings, *args: str, target: str = "duckdb") -> subprocess.CompletedProcess:

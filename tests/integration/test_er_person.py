@@ -1,6 +1,7 @@
-"""The person resolution models end to end on the real dbt project: hotel registrations of a small simulated
-city -> int_person_records ... dim_person; EM training; evaluation against the hidden truth; id stability when
-records are added; the SQL comparison levels against their Python twin; `er link` on hand-written tricky records;
+"""The person resolution models end to end on the real dbt project: every person source of a small simulated
+city (hotel guests, rental landlords and tenants, parcel senders and recipients, trade sellers) ->
+int_person_records ... dim_person; EM training; evaluation against the hidden truth; id stability when records are
+added; the SQL comparison levels against their Python twin; `er link` on hand-written tricky records;
 and the Trino compile of every person model."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from huitong.er.link import link
 from huitong.er.person_comparisons import compare
 from huitong.er.training import train
 
-from .er_person_fixtures import PERSON_MODELS, dbt, load_hotel_bronze
+from .er_person_fixtures import PERSON_MODELS, dbt, load_person_bronze
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +40,8 @@ def _entities(cfg) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    """A built city: run 1 on the first 70% of registrations, run 2 on all, then trained parameters."""
+    """A built city: run 1 on the first 70% of every person source's records, run 2 on all, then trained
+    parameters."""
     home = tmp_path_factory.mktemp("er_person_home")
     mp = pytest.MonkeyPatch()
     mp.setenv("HUITONG_HOME", str(home))
@@ -48,13 +50,12 @@ def city(tmp_path_factory):
 
     cfg = settings()
     simulate(cfg, seed=20261123, scale=SCALE, as_of=date(2026, 6, 1), start=date(2025, 6, 1))
-    total = load_hotel_bronze(cfg)
-    load_hotel_bronze(cfg, limit=int(total * FIRST_SHARE))
+    load_person_bronze(cfg, share=FIRST_SHARE)
     seeded = dbt(cfg, "seed", "--select", "er_char_t2s", "er_char_pinyin", "er_person_params_default")
     assert seeded.returncode == 0, seeded.stdout[-4000:]
     _run(cfg)
     first = _entities(cfg)
-    load_hotel_bronze(cfg)
+    load_person_bronze(cfg)
     _run(cfg)
     second = _entities(cfg)
     trained = train("person", db_path=cfg.build_db, to="duckdb", random_pairs=20_000)

@@ -70,12 +70,22 @@ def score(frame: pd.DataFrame) -> Scores:
                   b_precision, b_recall, _f1(b_precision, b_recall))  # fmt: skip
 
 
+# Sources whose one row holds several people: the person model keys each person `<record_id>:<role>`
+# (int_person_records), so the truth's rows of these sources are keyed the same way.
+ROLE_KEYED_SOURCES = ("parcel",)
+
+
 def load_truth(cfg: Settings) -> pd.DataFrame:
-    """source, record_id, person_id, stratum for every person record the simulator wrote."""
+    """source, record_id, person_id, stratum for every person record the simulator wrote (record_id as the person
+    model keys it)."""
     gt = cfg.ground_truth_dir
+    role_keyed = ", ".join(f"'{s}'" for s in ROLE_KEYED_SOURCES)
     with duckdb.connect() as con:
         return con.execute(
-            f"""select r.source, r.record_id, r.role, r.person_id,
+            f"""select r.source,
+                   case when r.source in ({role_keyed}) then r.record_id || ':' || r.role else r.record_id end
+                       as record_id,
+                   r.role, r.person_id,
                    case when p.id_type = '{RESIDENT_ID_TYPE}' then 'with_resident_id' else 'without_resident_id' end
                        as stratum
                 from read_parquet('{gt / "person_records.parquet"}') as r

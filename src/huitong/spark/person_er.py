@@ -9,7 +9,8 @@ Same meaning, step for step, so a city that outgrows one machine gets the same p
   (`int_person_match_params`: trained rows over the committed defaults), the same threshold;
 - clustering: `int_persons_clustered`'s anchors (a valid resident ID), attachment of ID-less records to their
   strongest anchored entity, label propagation among the rest, run to convergence rather than a fixed number
-  of rounds; stable ids from the first-seen record.
+  of rounds, a component linked to attached records joining the entity of its strongest such link; stable ids
+  from the first-seen record.
 
 Distances are Spark's `levenshtein`, which counts characters (as Trino and the Python definitions do). One
 known difference from the DuckDB build: DuckDB's character-counting stand-in gives NULL (so 'different') for a
@@ -370,14 +371,26 @@ def cluster(spark, records, links, max_iterations: int = 100) -> Clustering:
         .select("a", "b")
     ).localCheckpoint()
     labels, iterations = propagate_min_labels(loose, loose_edges, max_iterations)
+    # Rule 4: a loose component linked to attached records joins the one anchored entity of its strongest such link.
+    strongest = Window.partitionBy("label").orderBy(F.col("match_weight").desc(), F.col("cluster_key"))
+    component_attached = (
+        labels.join(edges.withColumnRenamed("a", "record_key"), "record_key")
+        .join(attached.withColumnRenamed("record_key", "b"), "b")
+        .withColumn("pick", F.row_number().over(strongest))
+        .where("pick = 1")
+        .select("label", F.col("cluster_key").alias("component_cluster_key"))
+    )
     assigned = (
         anchored.withColumn("link_kind", F.lit("resident_id"))
         .unionByName(attached.withColumn("link_kind", F.lit("attached")))
         .unionByName(
-            labels.select(
+            labels.join(component_attached, "label", "left").select(
                 "record_key",
-                F.concat(F.lit("rec|"), "label").alias("cluster_key"),
-                F.when(F.col("label") == F.col("record_key"), "root").otherwise("linked").alias("link_kind"),
+                F.coalesce("component_cluster_key", F.concat(F.lit("rec|"), "label")).alias("cluster_key"),
+                F.when(F.col("component_cluster_key").isNotNull(), "attached_component")
+                .when(F.col("label") == F.col("record_key"), "root")
+                .otherwise("linked")
+                .alias("link_kind"),
             )
         )
     )

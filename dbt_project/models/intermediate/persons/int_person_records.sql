@@ -3,7 +3,8 @@
     Adding a source is one CTE in `documented` below giving exactly these columns (any may be NULL):
       source, record_id, full_name, id_number, phone, birth_date (text), gender (text), address  -- matched on
       seen_at (timestamp, UTC), jurisdiction_code (6-digit district), id_token, phone_token      -- carried along
-    then one more `union all`. With var er_person_input=true the model reads the same columns from the
+    then one more `union all`. Sources: hotel guests; rental landlords and tenants; parcel senders and recipients;
+    second-hand / scrap sellers (trade). With var er_person_input=true the model reads the same columns from the
     er_link.person_records source instead (`huitong er link`). -#}
 with
 {%- if var('er_person_input', false) %}
@@ -28,8 +29,85 @@ hotel_guests as (
     from {{ ref('stg_hotel__registrations') }}
 ),
 
+-- Rental: the housing system keeps no birth date, gender or tenant home address (the rented house is where the
+-- tenant lives now, not a stated identity field). The jurisdiction is the district of the (latest) contract.
+rental_contracts as (
+    select contract_id, landlord_id, district_code, created_at from {{ ref('stg_rental__contracts') }}
+),
+
+landlord_districts as (
+    select landlord_id, max_by(district_code, created_at) as district_code from rental_contracts group by landlord_id
+),
+
+rental_landlords as (
+    select
+        'rental' as source, l.landlord_id as record_id, l.landlord_name as full_name, l.id_number, l.phone,
+        cast(null as varchar) as birth_date, cast(null as varchar) as gender, l.address,
+        {{ to_utc('coalesce(l.created_at, l.source_updated_at)') }} as seen_at,
+        ld.district_code as jurisdiction_code, l.landlord_id_token as id_token, l.phone_token
+    from {{ ref('stg_rental__landlords') }} as l
+    left join landlord_districts as ld on ld.landlord_id = l.landlord_id
+),
+
+rental_tenants as (
+    select
+        'rental' as source, t.tenant_id as record_id, t.tenant_name as full_name, t.id_number, t.phone,
+        cast(null as varchar) as birth_date, cast(null as varchar) as gender, cast(null as varchar) as address,
+        {{ to_utc('coalesce(t.created_at, t.source_updated_at)') }} as seen_at, c.district_code as jurisdiction_code,
+        t.tenant_id_token as id_token, t.phone_token
+    from {{ ref('stg_rental__tenants') }} as t
+    left join rental_contracts as c on c.contract_id = t.contract_id
+),
+
+-- Parcel and trade records are collected at a business counter: the jurisdiction is the registered district of
+-- the outlet or shop.
+registry as (
+    select business_code, district_code from {{ ref('stg_reference__key_businesses') }}
+),
+
+-- A waybill holds two people: record_id is `<waybill_no>:sender` / `:recipient` (unique within the source; `huitong
+-- er evaluate` keys the truth's parcel rows the same way).
+parcel_senders as (
+    select
+        'parcel' as source, w.waybill_no || ':sender' as record_id, w.sender_name as full_name,
+        w.sender_id_number as id_number, w.sender_phone as phone,
+        cast(null as varchar) as birth_date, cast(null as varchar) as gender, cast(null as varchar) as address,
+        {{ to_utc('coalesce(w.event_at, w.source_updated_at)') }} as seen_at, b.district_code as jurisdiction_code,
+        w.sender_id_token as id_token, w.sender_phone_token as phone_token
+    from {{ ref('stg_parcel__waybills') }} as w
+    left join registry as b on b.business_code = w.outlet_code
+),
+
+-- Recipients carry no ID: name, phone and the delivery address only.
+parcel_recipients as (
+    select
+        'parcel' as source, w.waybill_no || ':recipient' as record_id, w.recipient_name as full_name,
+        cast(null as varchar) as id_number, w.recipient_phone as phone,
+        cast(null as varchar) as birth_date, cast(null as varchar) as gender, w.recipient_address as address,
+        {{ to_utc('coalesce(w.event_at, w.source_updated_at)') }} as seen_at, b.district_code as jurisdiction_code,
+        cast(null as varchar) as id_token, w.recipient_phone_token as phone_token
+    from {{ ref('stg_parcel__waybills') }} as w
+    left join registry as b on b.business_code = w.outlet_code
+),
+
+trade_sellers as (
+    select
+        'trade' as source, t.trade_id as record_id, t.seller_name as full_name, t.seller_id_number as id_number,
+        t.seller_phone as phone, cast(null as varchar) as birth_date, cast(null as varchar) as gender,
+        cast(null as varchar) as address,
+        {{ to_utc('coalesce(t.trade_at, t.source_updated_at)') }} as seen_at, b.district_code as jurisdiction_code,
+        t.seller_id_token as id_token, t.seller_phone_token as phone_token
+    from {{ ref('stg_trade__trades') }} as t
+    left join registry as b on b.business_code = t.shop_code
+),
+
 documented as (
     select * from hotel_guests
+    union all select * from rental_landlords
+    union all select * from rental_tenants
+    union all select * from parcel_senders
+    union all select * from parcel_recipients
+    union all select * from trade_sellers
 ),
 {%- endif %}
 

@@ -7,6 +7,10 @@
     3. Records linked to no anchored entity form components among themselves by label propagation (each record
        takes the smallest record_key among its neighbours, `er_label_iterations` rounds unrolled, portable SQL;
        the singular test person_components_converged fails if that was not enough).
+    4. A component of rule 3 that links to records attached by rule 2 joins the ONE anchored entity of its strongest
+       such link (link_kind `attached_component`): a parcel recipient (no ID) linked only to the same person's
+       recipient records, one of which links to an ID holder's record. Like rule 2, never two: it cannot bridge two
+       ID holders. Without it, new evidence that attaches one member of a component would split the rest off.
 
     The entity id is the hash of the cluster's first-seen record (seen_at, then record_key): a new record joining
     an entity keeps the entity's id; merges and splits are found by comparing id maps (docs/er.md). -#}
@@ -57,14 +61,32 @@ loose_edges as (
 ),
 
 {{ er_label_propagation('loose', 'loose_edges', iterations) }}
+component_attached as (
+    select label, cluster_key from (
+        select
+            l.label, att.cluster_key,
+            row_number() over (partition by l.label order by e.match_weight desc, att.cluster_key) as pick
+        from label_{{ iterations }} as l
+        inner join edges as e on e.a = l.record_key
+        inner join attached as att on att.record_key = e.b
+    ) as ranked
+    where pick = 1
+),
+
 assigned as (
     select record_key, cluster_key, 'resident_id' as link_kind from anchored
     union all
     select record_key, cluster_key, 'attached' as link_kind from attached
     union all
-    select record_key, 'rec|' || label as cluster_key,
-        case when label = record_key then 'root' else 'linked' end as link_kind
-    from label_{{ iterations }}
+    select
+        l.record_key, coalesce(ca.cluster_key, 'rec|' || l.label) as cluster_key,
+        case
+            when ca.cluster_key is not null then 'attached_component'
+            when l.label = l.record_key then 'root'
+            else 'linked'
+        end as link_kind
+    from label_{{ iterations }} as l
+    left join component_attached as ca on ca.label = l.label
 ),
 
 clustered as (
