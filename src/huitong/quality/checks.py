@@ -112,17 +112,26 @@ def mobile_phone_problem(value: str) -> str | None:
     return "is not a mainland mobile number (11 digits starting 13-19, after removing +86, spaces and dashes)"
 
 
+def iso_datetime_range(rule: Rule, env: CheckEnv) -> tuple[datetime | None, datetime | None]:
+    """The earliest and latest instants an iso_datetime rule accepts (None: no bound)."""
+    not_before, ahead = rule.params.get("not_before"), rule.params.get("max_ahead_hours")
+    return (
+        _day_start(not_before, env) if not_before else None,
+        env.now + timedelta(hours=float(ahead)) if ahead is not None else None,
+    )
+
+
 def iso_datetime_problem(value: str, rule: Rule, env: CheckEnv) -> str | None:
     if not _ISO_DATETIME.match(value):
         return "is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)"
     parsed = parse_iso_datetime(value, env.tz)
     if parsed is None:
         return "is not a real calendar date-time"
-    not_before = rule.params.get("not_before")
-    if not_before and parsed < _day_start(not_before, env):
-        return f"is before {not_before}"
-    ahead = rule.params.get("max_ahead_hours")
-    if ahead is not None and parsed > env.now + timedelta(hours=float(ahead)):
+    earliest, latest = iso_datetime_range(rule, env)
+    if earliest is not None and parsed < earliest:
+        return f"is before {rule.params['not_before']}"
+    if latest is not None and parsed > latest:
+        ahead = rule.params["max_ahead_hours"]
         return f"is more than {ahead} h after the validation time {env.now.isoformat(timespec='seconds')}"
     return None
 
