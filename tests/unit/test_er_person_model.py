@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from huitong.er.evaluate import score
+from huitong.er.evaluate import evaluate_assignment, score
 from huitong.er.person_comparisons import LEVELS, compare
 from huitong.er.person_params import DEFAULT_PRIOR, DEFAULT_SEED, DEFAULTS, params_rows
 from huitong.er.standardise import name_pinyin_keys, standardise_name, standardise_resident_id
@@ -119,3 +119,15 @@ def test_pairwise_and_bcubed_on_a_hand_checked_example():
     # b-cubed precision: a 1, b 1, c 1/2, d 1/2 -> 0.75; recall: a 2/3, b 2/3, c 1/3, d 1 -> 2/3
     assert s.bcubed_precision == pytest.approx(0.75)
     assert s.bcubed_recall == pytest.approx(2 / 3)
+
+
+def test_person_report_has_a_slice_per_source_and_role():
+    # one waybill, two people: the recipient record is split from the same person's sender record
+    truth = pd.DataFrame({"source": ["parcel"] * 3, "record_id": ["w1:sender", "w1:recipient", "w2:recipient"],
+                          "role": ["sender", "recipient", "recipient"], "person_id": ["p", "q", "q"],
+                          "stratum": ["with_resident_id"] * 3})  # fmt: skip
+    predicted = truth[["source", "record_id"]].assign(entity_id=["E1", "E2", "E3"])
+    report = evaluate_assignment(predicted, truth)
+    assert report["parcel.recipient/all"]["pairwise_recall"] == 0.0
+    assert report["parcel.sender/all"]["records"] == 1
+    assert report["all/with_resident_id"]["records"] == 3 and "parcel/with_resident_id" in report

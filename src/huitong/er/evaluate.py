@@ -150,6 +150,9 @@ def evaluate_assignment(
         report[f"{source}/{stratum}"] = asdict(score(part))
     for stratum, part in joined.groupby("stratum"):
         report[f"all/{stratum}"] = asdict(score(part))
+    if "role" in joined.columns:  # persons: one slice per source and role (parcel senders vs recipients)
+        for (source, role), part in joined.groupby(["source", "role"]):
+            report[f"{source}.{role}/all"] = asdict(score(part))
     return report
 
 
