@@ -67,11 +67,17 @@ def test_normalise_replaces_instance_ids_and_file_names(tmp_path: Path) -> None:
     to ids derived from UUIDs, so two exports of the same dashboards from different instances are identical."""
     serving_db = tmp_path / "serving" / "current.duckdb"
     rendered = render_assets(ASSETS, tmp_path / "rendered", serving_db)
-    dashboard_path = next((rendered / "dashboards").glob("*.yaml"))
+    # A dashboard whose period filter leaves charts out of its scope: those ids are renumbered too.
+    dashboard_path = rendered / "dashboards" / "Key-industry_data_collection.yaml"
     dashboard = yaml.safe_load(dashboard_path.read_text(encoding="utf-8"))
     charts = [n for n in dashboard["position"].values() if isinstance(n, dict) and n.get("type") == "CHART"]
+    renumbered = {}
     for i, node in enumerate(charts, start=101):  # as another instance would have numbered them
+        renumbered[node["meta"]["chartId"]] = i
         node["meta"]["chartId"] = i
+    for native_filter in dashboard["metadata"]["native_filter_configuration"]:
+        scope = native_filter["scope"]
+        scope["excluded"] = [renumbered[chart_id] for chart_id in scope["excluded"]]
     dashboard["metadata"]["native_filter_configuration"][0]["chartsInScope"] = list(
         range(101, 101 + len(charts))
     )
