@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -98,6 +99,17 @@ def test_identifiers_are_valid_before_noise():
     businesses = build_businesses(city, 3, 0.03)
     assert all(is_valid_uscc(u) for u in businesses.uscc)
     assert set(businesses.industry) == {"hotel", "second_hand", "scrap", "logistics", "rental_agency"}
+
+
+def test_every_person_holds_their_own_id_and_birthdays_spread():
+    """As in the real registry, no two people share a resident ID, and no birthday is crowded (the age tails are
+    reflected into 18-80, not clipped onto its ends)."""
+    city = build_city(3)
+    people = build_people(city, 3, 2.0, AS_OF)  # 50k people: a clip at 18.2 years put ~2,300 on one day
+    assert len(set(people.id_number)) == len(people.id_number)
+    ages = (np.datetime64(AS_OF) - people.birth).astype(int) / 365.25
+    assert ages.min() >= 18.2 - 1 / 365 and ages.max() <= 80
+    assert np.unique(people.birth, return_counts=True)[1].max() < 20
 
 
 def test_polyphone_surnames_read_as_surnames():

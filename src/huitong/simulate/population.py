@@ -133,8 +133,12 @@ def street_address(r: random.Random, district: Division, town: Division, hood: D
 
 
 def _births(rng: np.random.Generator, n: int, as_of: date) -> np.ndarray:
-    # Adults 18-80 at as_of, most 22-60: the people who book rooms, rent, ship and sell.
-    age_days = np.clip(rng.normal(40, 13, n), 18.2, 80) * 365.25
+    # Adults 18-80 at as_of, most 22-60: the people who book rooms, rent, ship and sell. The tails are reflected
+    # back into the range, not clipped: a clip put ~5% of people on one birthday, and so on shared resident IDs.
+    age = rng.normal(40, 13, n)
+    age = np.where(age < 18.2, 36.4 - age, age)
+    age = np.clip(np.where(age > 80, 160 - age, age), 18.2, 80)
+    age_days = age * 365.25
     return (np.datetime64(as_of) - age_days.astype("timedelta64[D]")).astype("datetime64[D]")
 
 
@@ -169,6 +173,7 @@ def build_people(city: City, seed: int, scale: float, as_of: date) -> People:
     foreign_doc = rng.random(n_vis) < 0.02
     r = scalar_rng(rng)
     births_py = births.tolist()
+    issued: set[str] = set()
     for i in range(n_res):
         hood = hoods[hood_idx[i]]
         town = by_code[hood.parent_code]
@@ -179,7 +184,7 @@ def build_people(city: City, seed: int, scale: float, as_of: date) -> People:
             birth_div = district.code if r.random() < 0.7 else r.choice(district_codes)
         else:
             birth_div = _other_district(r)[0]
-        id_number[i] = make_resident_id(birth_div, births_py[i], int(seqs[i]), bool(male[i]))
+        id_number[i] = _unique_resident_id(issued, birth_div, births_py[i], int(seqs[i]), bool(male[i]))
 
     for j in range(n_vis):
         i = n_res + j
@@ -198,7 +203,7 @@ def build_people(city: City, seed: int, scale: float, as_of: date) -> People:
                 id_type[i] = PASSPORT
                 id_number[i] = f"E{r.randrange(10**8):08d}"
         else:
-            id_number[i] = make_resident_id(div, births_py[i], int(seqs[i]), bool(male[i]))
+            id_number[i] = _unique_resident_id(issued, div, births_py[i], int(seqs[i]), bool(male[i]))
 
     # Heavy-tailed activity: most people appear a few times, some (sales reps, drivers) many times.
     activity = rng.lognormal(0.0, 1.0, n)
@@ -215,6 +220,17 @@ def build_people(city: City, seed: int, scale: float, as_of: date) -> People:
         home_code=home_code,
         activity=activity,
     )
+
+
+def _unique_resident_id(issued: set[str], division6: str, born: date, seq: int, male: bool) -> str:
+    """A resident ID nobody else holds: like the issuing office, take the next free sequence number of the same
+    sex (same division and birth date) when the drawn one is taken."""
+    for step in range(0, 1000, 2):
+        candidate = make_resident_id(division6, born, seq + step, male)
+        if candidate not in issued:
+            issued.add(candidate)
+            return candidate
+    raise ValueError(f"every sequence number of {division6} {born} is taken")
 
 
 def _other_district(r: random.Random) -> tuple[str, str]:
