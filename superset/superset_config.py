@@ -84,7 +84,10 @@ THEME_FONT_URL_ALLOWED_DOMAINS: list[str] = []
 FEATURE_FLAGS = {
     "ALERT_REPORTS": False,
     "THUMBNAILS": False,
-    "ENABLE_TEMPLATE_PROCESSING": False,
+    # Jinja in SQL, for one use: the leadership overview's KPI charts read `filter_values('period_label')` to show
+    # this year to date unless the dashboard's period filter picks another period. SQL Lab, where templates could
+    # be typed freely, is for data engineers only (the access policy).
+    "ENABLE_TEMPLATE_PROCESSING": True,
     "EMBEDDED_SUPERSET": False,
     "ENABLE_SUPERSET_META_DB": False,
     "DRILL_TO_DETAIL": True,

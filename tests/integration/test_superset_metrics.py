@@ -82,6 +82,51 @@ def test_leadership_overview_shows_the_marts_current_year(
     assert shown == pytest.approx(expected)
 
 
+def test_the_leadership_period_filter_shows_any_year_or_month(
+    superset: SupersetServer, superset_serving: Serving
+) -> None:
+    """Without a period the KPI charts show this year to date (the test above); the dashboard's period filter (one
+    year or one month) makes the same charts show that period against the same period a year before. The filter's
+    value reaches the charts' SQL through Superset's `filter_values` (superset_config.py)."""
+    client = superset.client()
+    leadership = dashboards(superset)["leadership-overview"]
+    metadata = json.loads(client.get(f"/api/v1/dashboard/{leadership['id']}")["result"]["json_metadata"])
+    [period] = [
+        f
+        for f in metadata["native_filter_configuration"]
+        if any(t.get("column", {}).get("name") == "period_label" for t in f["targets"])
+    ]
+    assert period["controlValues"]["multiSelect"] is False  # a year with its own months would count twice
+    charts = [
+        c for c in client.dashboard_charts(leadership["id"]) if c["form_data"].get("metric") in LEADERSHIP
+    ]
+    with duckdb.connect(str(superset_serving.serving_db), read_only=True) as con:
+        # Periods with a year before them in the city's police exports (they start on 1 January last year): this
+        # year chosen explicitly, and a finished month of it.
+        year, month = con.execute(
+            "SELECT max(period_label) FILTER (WHERE period_type = 'year'),"
+            " min(period_label) FILTER (WHERE period_type = 'month' AND NOT is_partial AND period_start >= ("
+            "   SELECT max(period_start) FROM marts.metric_public_safety_kpis WHERE period_type = 'year'))"
+            " FROM marts.metric_public_safety_kpis"
+        ).fetchone()
+        assert year and month
+        for label in (year, month):
+            row = con.execute(
+                f"SELECT {', '.join(LEADERSHIP.values())} FROM marts.metric_public_safety_kpis WHERE period_label = ?",
+                [label],
+            ).fetchone()
+            expected = dict(zip(LEADERSHIP, row, strict=True))
+            shown = {}
+            for chart in charts:
+                context = json.loads(client.get(f"/api/v1/chart/{chart['id']}")["result"]["query_context"])
+                context["force"] = True
+                context["queries"][0]["filters"].append({"col": "period_label", "op": "IN", "val": [label]})
+                [result] = client.post("/api/v1/chart/data", context)["result"]
+                metric = chart["form_data"]["metric"]
+                shown[metric] = result["data"][0][metric]
+            assert shown == pytest.approx(expected, nan_ok=True), label
+
+
 # Dashboards whose monthly charts take a period (native time-range filter on the dataset's month column); the charts
 # showing the current state (cameras now, freshness now) are outside its scope.
 PERIOD_FILTERED = {"video-network": {"每月故障与修复 Outages and repairs per month"},
