@@ -127,12 +127,15 @@ def test_the_leadership_period_filter_shows_any_year_or_month(
             assert shown == pytest.approx(expected, nan_ok=True), label
 
 
-# Dashboards whose monthly charts take a period (native time-range filter on the dataset's month column); the charts
-# showing the current state (cameras now, freshness now) are outside its scope.
+# Dashboards whose dated charts take a period (native time-range filter on the dataset's date column); the charts
+# showing the current state (cameras now, freshness now, linkage as of the last build) are outside its scope.
 PERIOD_FILTERED = {"video-network": {"每月故障与修复 Outages and repairs per month"},
                    "key-industry-collection": {"采集覆盖率 Collection coverage",
                                                "各行业各辖区采集 Collection by industry and district",
-                                               "各行业月度采集覆盖率 Coverage per industry per month"}}  # fmt: skip
+                                               "各行业月度采集覆盖率 Coverage per industry per month"},
+                   "data-integration-quality": {"各数据源批次 Batches by source", "数据校验结果 Validation results",
+                                                "隔离率 Quarantine rate",
+                                                "各数据源隔离行 Quarantined rows by source"}}  # fmt: skip
 
 
 def test_period_filters_scope_the_monthly_charts(superset: SupersetServer) -> None:
