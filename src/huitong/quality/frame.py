@@ -10,6 +10,8 @@ the simulator use it too. Null means "not applicable" because GX column-map expe
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -52,8 +54,11 @@ def _applies(rule: Rule, frame: pd.DataFrame) -> pd.Series:
     return frame[rule.when.column].isin(rule.when.values).fillna(False).astype(bool)
 
 
-def _derived(rule: Rule, frame: pd.DataFrame, applies: pd.Series, env: CheckEnv) -> pd.Series:
-    """True where the rule passes, False where it fails, NA where it does not apply."""
+def _derived(
+    rule: Rule, frame: pd.DataFrame, applies: pd.Series, env: CheckEnv, epochs: Callable[[str], np.ndarray]
+) -> pd.Series:
+    """True where the rule passes, False where it fails, NA where it does not apply. ``epochs(column)``: the
+    column's date-times as epoch microseconds (huitong.quality.datetimes), parsed once per batch."""
     values = frame[rule.column]
     present = values.notna().to_numpy(dtype=bool)
     applies_np = applies.to_numpy(dtype=bool)
@@ -61,10 +66,9 @@ def _derived(rule: Rule, frame: pd.DataFrame, applies: pd.Series, env: CheckEnv)
         return pd.Series(pd.arrays.BooleanArray(present, ~applies_np), index=frame.index)
     checked = applies_np & present
     ok = np.ones(len(frame), dtype=bool)
-    mine = values[checked].astype(object)
     if rule.kind == "iso_datetime":
-        # Whole columns (huitong.quality.datetimes): a large batch has a distinct timestamp on almost every row.
-        micros = iso_epoch_micros(values[checked], env.tz)
+        # Whole columns: a large batch has a distinct timestamp on almost every row.
+        micros = epochs(rule.column)[checked]
         passes = micros != MISSING
         earliest, latest = iso_datetime_range(rule, env)
         if earliest is not None:
@@ -74,11 +78,11 @@ def _derived(rule: Rule, frame: pd.DataFrame, applies: pd.Series, env: CheckEnv)
         ok[checked] = passes
     elif rule.kind == "not_before_column":
         # Unparseable or missing times pass here: their own iso_datetime / required rules report them.
-        micros = iso_epoch_micros(values[checked], env.tz)
-        others = iso_epoch_micros(frame[rule.params["other"]][checked], env.tz)
+        micros, others = epochs(rule.column)[checked], epochs(rule.params["other"])[checked]
         ok[checked] = (micros == MISSING) | (others == MISSING) | (micros >= others)
     else:
         # Batches repeat values (hotel codes, dates), so each distinct value is checked once.
+        mine = values[checked].astype(object)
         verdicts = {v: value_problem(rule, v, env) is None for v in pd.unique(mine)}
         ok[checked] = mine.map(verdicts).to_numpy(dtype=bool)
     return pd.Series(pd.arrays.BooleanArray(ok, ~checked), index=frame.index)
@@ -97,12 +101,19 @@ def build_frame(df: pd.DataFrame, spec: EntitySpec, env: CheckEnv) -> tuple[pd.D
             normalise(raw[name]) if name in raw else pd.Series(pd.NA, index=raw.index, dtype=STRING)
         )
     fields = pd.DataFrame(columns, index=raw.index)
+
+    @cache
+    def epochs(
+        column: str,
+    ) -> np.ndarray:  # the date-time rules and the freshness check share a column's parse
+        return iso_epoch_micros(fields[column], env.tz)
+
     targets: dict[str, str] = {}
     for rule in spec.rules:
         applies = _applies(rule, fields)
         if rule.kind in DERIVED_KINDS or (rule.kind == "required" and rule.when is not None):
             target = CHECK_PREFIX + rule.name
-            columns[target] = _derived(rule, fields, applies, env)
+            columns[target] = _derived(rule, fields, applies, env, epochs)
         elif rule.when is not None:
             target = WHEN_PREFIX + rule.name
             columns[target] = fields[rule.column].where(applies)
@@ -110,7 +121,7 @@ def build_frame(df: pd.DataFrame, spec: EntitySpec, env: CheckEnv) -> tuple[pd.D
             target = rule.column
         targets[rule.name] = target
     if spec.freshness is not None:
-        micros = iso_epoch_micros(fields[spec.freshness.column], env.tz)
+        micros = epochs(spec.freshness.column)
         seconds = np.where(micros == MISSING, np.nan, micros / 1_000_000)
         columns[EVENT_EPOCH] = pd.Series(seconds, index=raw.index, dtype=float)
     return pd.DataFrame(columns, index=raw.index), targets
