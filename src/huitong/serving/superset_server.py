@@ -6,6 +6,7 @@ so tests and the CLI in the core venv can manage it without importing Superset.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -112,6 +113,14 @@ class SupersetClient:
         """Run a chart's saved query context (what reports and the API use), bypassing the cache if forced."""
         params = {"force": "true"} if force else {}
         return self.get(f"/api/v1/chart/{chart_id}/data/", **params)["result"]
+
+    def chart_data_filtered(self, chart_id: int, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The chart's saved query context with `filters` ({col, op, val}) added to its query, as a dashboard's native
+        filters send it; never from the cache."""
+        context = json.loads(self.get(f"/api/v1/chart/{chart_id}")["result"]["query_context"])
+        context["force"] = True
+        context["queries"][0]["filters"] = [*context["queries"][0]["filters"], *filters]
+        return self.post("/api/v1/chart/data", context)["result"]
 
 
 def _json(resp: requests.Response) -> Any:
