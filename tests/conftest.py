@@ -39,7 +39,7 @@ LAZY_SESSION_DEPENDENCIES = {"tests::superset_serving": {"tests::metrics_city"}}
 
 
 def xdist_groups(items: list[pytest.Item]) -> dict[str, str]:
-    """Module path -> group name: the module's own name, or the first session fixture a set of modules shares."""
+    """Module path -> group name (the stem of the first module of its group)."""
     modules: dict[str, set[str]] = {}
     for item in items:
         shared = modules.setdefault(item.nodeid.split("::")[0], set())
@@ -62,12 +62,7 @@ def xdist_groups(items: list[pytest.Item]) -> dict[str, str]:
                 parent[root(module)] = root(owner[fixture])
             else:
                 owner[fixture] = module
-    names = {}
-    for module in modules:
-        members = [m for m in modules if root(m) == root(module)]
-        shared = sorted(set.intersection(*(modules[m] for m in members))) if len(members) > 1 else []
-        names[module] = shared[0].split("::")[-1] if shared else Path(root(module)).stem
-    return names
+    return {module: Path(root(module)).stem for module in modules}
 
 
 @pytest.hookimpl(wrapper=True)

@@ -216,7 +216,7 @@ def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | Non
     token_columns = [f"{column}_token" for column, _ in source.pseudonymised]
     good_columns = {c: table[c].take(keep) for c in columns}
     for column, kind in source.pseudonymised:
-        good_columns[f"{column}_token"] = _tokens(key, kind, good_columns.get(column), len(keep))
+        good_columns[f"{column}_token"] = column_tokens(key, kind, good_columns.get(column), len(keep))
     good_columns.update({
         "_batch_id": pa.array([batch_id] * len(keep), pa.string()),
         "_source_part": pa.array(part_names, pa.string()).take(pa.array(part_of[keep])),
@@ -292,7 +292,7 @@ def _watermarks(source, record, table: pa.Table) -> tuple[np.ndarray, np.ndarray
     return micros[codes], ~known[codes]
 
 
-def _tokens(key: bytes, kind: str, values: pa.Array | None, rows: int) -> pa.Array:
+def column_tokens(key: bytes, kind: str, values: pa.Array | None, rows: int) -> pa.Array:
     """Keyed tokens of a column, computed once per distinct value (people and phones repeat within a batch)."""
     if values is None:
         return pa.array([token(key, kind, None)] * rows, pa.string())

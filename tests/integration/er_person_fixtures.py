@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from huitong.config import Settings
 from huitong.er.reference_data import DBT_DIR
-from huitong.ingest import _tokens
+from huitong.ingest import column_tokens
 from huitong.sources import get_source
 
 PERSON_MODELS = "+dim_person +fct_person_link_explanations"
@@ -48,7 +48,7 @@ def load_store_bronze(cfg: Settings, name: str, before: str | None = None) -> in
         table = table.filter(pc.less(table["updated_at"], before))
     key = cfg.hmac_key()
     for column, kind in source.pseudonymised:  # the loader's own tokens (once per distinct value)
-        table = table.append_column(f"{column}_token", _tokens(key, kind, table[column], table.num_rows))
+        table = table.append_column(f"{column}_token", column_tokens(key, kind, table[column], table.num_rows))
     mark = "updated_at" if "updated_at" in table.column_names else "'2026-01-01T00:00:00+08:00'"
     cfg.build_db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(cfg.build_db)) as con:

@@ -4,9 +4,7 @@ re-run adds nothing; an outage fails the task and the retry after recovery loses
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,10 +14,10 @@ import pytest
 
 from huitong.ingest import ensure_tables, land_window, load
 from huitong.lake.catalog import get_catalog
-from huitong.lake.duck import connect, sync_lake_views
+from huitong.lake.duck import connect
 from huitong.simulate.serve_rental import running_database, start, stop, touch
 from huitong.sources.hotel import SourceUnavailable
-from tests.conftest import PROJECT_ROOT, VENVS
+from tests.integration.metrics_city import dbt
 from tests.integration.source_city import simulated_city
 
 pytestmark = pytest.mark.slow
@@ -83,14 +81,7 @@ def test_a_soft_delete_arrives_as_a_row_and_staging_drops_the_contract(rental):
     )
     assert [flag for _, flag in versions] == ["false", "true"]
     ensure_tables(cfg)
-    sync_lake_views(cfg)
-    env = {**os.environ, "HUITONG_HOME": str(cfg.home), "DBT_PROFILES_DIR": str(PROJECT_ROOT / "dbt_project"),
-           "DBT_LOG_PATH": str(cfg.home / "dbt_logs")}  # fmt: skip
-    # Its own target folder: the project's target/manifest.json is what Cosmos reads in tests running beside it.
-    run = subprocess.run([str(VENVS / "core" / "bin" / "dbt"), "build", "--select", "staging.rental",
-                          "--target-path", str(cfg.home / "dbt_target")],
-                         cwd=PROJECT_ROOT / "dbt_project", env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
-    assert run.returncode == 0, run.stdout[-4000:]
+    dbt(cfg.home, "build", "--select", "staging.rental")  # syncs the lake views; its own target and log folders
     con = connect(cfg.build_db)
     try:
         ids = {r[0] for r in con.execute("select contract_id from staging.stg_rental__contracts").fetchall()}
