@@ -5,6 +5,7 @@
 - simulated_registrations: a simulated city with at least N hotel registrations (hidden ground truth beside it).
 - machine: what the results were measured on.
 - run_sizes: the per-size loop (fresh work folder, results written after every size).
+- save_results: bench/results/<name>.json and the plot <name>.png.
 """
 
 from __future__ import annotations
@@ -105,3 +106,12 @@ def run_sizes(sizes: list[int], work_root: Path, keep: bool, bench_one: Callable
         if row["records"] < size:
             break  # the input has no more records
     return rows
+
+
+def save_results(name: str, results: dict, plot: Callable[[Path], None]) -> Path:
+    """Write bench/results/<name>.json and let `plot` draw <name>.png; returns the JSON's path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
+    plot(RESULTS / f"{name}.png")
+    return path

@@ -32,8 +32,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from bench_common import save_results
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).resolve().parent / "results"
 REPORT_DATE = date(2026, 11, 23)
 FIRST_DAY = date(2025, 1, 1)
 DISTRICTS = [(f"3299{n:02d}", f"区县{n:02d}") for n in (2, 3, 4, 5, 21, 22, 23, 81)]
@@ -282,9 +283,7 @@ def main() -> None:
         for name, q in scale["queries"].items():
             q["p95_ratio_vs_demo"] = round(q["p95_ms"] / base[name]["p95_ms"], 2)
             q["under_1s"] = q["p95_ms"] < 1000
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "chart_latency.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    plot(result, RESULTS / "chart_latency.png")
+    save_results("chart_latency", result, lambda png: plot(result, png))
     print(
         json.dumps(
             {

@@ -40,7 +40,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import CORE_BIN, RESULTS, machine, run_measured, run_sizes, simulated_registrations  # noqa: E402
+from bench_common import (  # noqa: E402
+    CORE_BIN,
+    RESULTS,
+    machine,
+    run_measured,
+    run_sizes,
+    save_results,
+    simulated_registrations,
+)
 
 THRESHOLD = 0.99
 SPLINK_STANDARDISE = r"""
@@ -218,7 +226,6 @@ def plot(rows: list[dict], path: Path) -> None:
 def write_results(rows: list[dict]) -> None:
     import splink
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
     out = {
         "benchmark": "person ER, Huitong er link (dbt person models, DuckDB) vs Splink (DuckDB backend), same input,"
         " scored against the simulator's hidden truth",
@@ -228,8 +235,7 @@ def write_results(rows: list[dict]) -> None:
         "incremental": "not measured: huitong er link has no incremental mode (each run rebuilds from scratch)",
         "rows": rows,
     }
-    (RESULTS / "er_vs_splink.json").write_text(json.dumps(out, indent=1, default=str))
-    plot(rows, RESULTS / "er_vs_splink.png")
+    save_results("er_vs_splink", out, lambda png: plot(rows, png))
 
 
 def main() -> None:

@@ -30,7 +30,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench_common import save_results
+
 GOAL_RPS = 100_000
 GOAL_RATIO = 2.0
 
@@ -202,17 +203,15 @@ def main() -> None:
         row["ratio"] = row["load_s"] / row["raw_s"]
         row["meets_goal"] = row["ratio"] <= GOAL_RATIO and row["load_rps"] >= GOAL_RPS
         print(f"{row['source']:>7} {row['records']:>9,} records  raw DuckDB {row['raw_s']:6.2f} s  "
-              f"huitong {row['load_s']:6.2f} s (prepare {row['prepare_s']:.2f}, of which GX suite "
+              f"huitong {row['load_s']:6.2f} s (prepare {row['prepare_s']:.2f}, of which validation "
               f"{row['validate_s']:.2f}; commits {row['commits_s']:.2f}; CPU {row['load_cpu_s']:.2f})  "
               f"ratio {row['ratio']:5.1f}x  {row['load_rps']:>9,.0f} rec/s", flush=True)  # fmt: skip
     print(f"a fresh process first pays {start_s:.1f} s of imports and GX set-up", flush=True)
-    RESULTS.mkdir(exist_ok=True)
     out = {"rows_per_file_source": args.rows, "scale": args.scale, "cores": os.cpu_count(),
            "load_average_1m": os.getloadavg()[0], "process_start_s": start_s,
            "measured_at": datetime.now(UTC).isoformat(), "goal": {"records_per_s": GOAL_RPS, "ratio": GOAL_RATIO},
            "rows": rows}  # fmt: skip
-    (RESULTS / "ingest_throughput.json").write_text(json.dumps(out, indent=1))
-    plot(rows, RESULTS / "ingest_throughput.png")
+    save_results("ingest_throughput", out, lambda png: plot(rows, png))
 
 
 def plot(rows: list[dict], path: Path) -> None:

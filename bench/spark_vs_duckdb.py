@@ -17,13 +17,21 @@ Writes bench/results/spark_vs_duckdb.json and spark_vs_duckdb.png (time and memo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import CORE_BIN, RESULTS, ROOT, machine, run_measured, run_sizes, simulated_registrations  # noqa: E402
+from bench_common import (  # noqa: E402
+    CORE_BIN,
+    RESULTS,
+    ROOT,
+    machine,
+    run_measured,
+    run_sizes,
+    save_results,
+    simulated_registrations,
+)
 
 DUCKDB_RUN = """
 import sys
@@ -85,15 +93,13 @@ def plot(rows: list[dict], path: Path) -> None:
 
 
 def write_results(rows: list[dict]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
     out = {
         "benchmark": "person ER, Spark local[2] vs DuckDB (dbt person models), same records and parameters",
         "machine": machine(),
         "baseline": "duckdb",
         "rows": rows,
     }
-    (RESULTS / "spark_vs_duckdb.json").write_text(json.dumps(out, indent=1, default=str))
-    plot(rows, RESULTS / "spark_vs_duckdb.png")
+    save_results("spark_vs_duckdb", out, lambda png: plot(rows, png))
 
 
 def main() -> None:
