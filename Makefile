@@ -65,6 +65,9 @@ dbt_project/target/manifest.json: $(VENVS)/core/.synced $(shell find dbt_project
 	cd dbt_project && $(CORE)/dbt parse --quiet --no-partial-parse
 
 install: $(VENVS)/core/.synced $(VENVS)/airflow/.synced $(VENVS)/superset/.synced dbt_project/target/manifest.json ## Create/refresh the virtualenvs (idempotent, fast when done)
+	@# The dbt profile loads DuckDB's avro and iceberg extensions and never downloads them: install them from their
+	@# PyPI wheels (a no-op when installed) so a dbt run does not depend on an earlier `huitong lake sync-views`.
+	@$(CORE)/python -c "from huitong.lake.duck import connect; connect().close()"
 
 dbt-parse: dbt_project/target/manifest.json
 

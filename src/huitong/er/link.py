@@ -41,13 +41,13 @@ class _Entity:
     columns: tuple[str, ...]
     models: str  # folder under models/intermediate
     input_table: str  # er_input.<table>
-    clustered: str  # the model holding record -> entity
+    clustered: str  # the model holding record -> entity (for persons: the persisted id map's current ids)
     entity_column: str
     extra_columns: tuple[str, ...]  # carried to the output
 
 
 ENTITIES = {
-    "person": _Entity(INPUT_COLUMNS, "persons", "person_records", "int_persons_clustered", "entity_id",
+    "person": _Entity(INPUT_COLUMNS, "persons", "person_records", "int_person_entities", "entity_id",
                       ("link_kind", "cluster_size")),
     "camera": _Entity(CAMERA_COLUMNS, "cameras", "camera_records", "int_cameras_clustered", "camera_id",
                       ("programme", "cluster_size")),
@@ -122,8 +122,10 @@ def link(input_path: Path, output_path: Path, entity: str = "person", train: boo
 
 def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool = True,
               work_dir: Path | None = None, tables_dir: Path | None = None) -> list[dict]:  # fmt: skip
-    """`link` on each (input, output) in turn, each run independent of the others, in one throwaway project whose
-    seeds are loaded once (e.g. the same records before and after new ones arrive, for id stability)."""
+    """`link` on each (input, output) in turn, in one throwaway project whose seeds are loaded once. Each run
+    clusters its input afresh; the person id map (int_person_id_history) carries over from run to run, so a
+    record seen by an earlier run keeps its entity id unless its entity merged or split (e.g. the same records
+    before and after new ones arrive). Trained parameters do not carry over: each input trains afresh."""
     if entity not in ENTITIES:
         raise ValueError(f"er link supports entities {', '.join(ENTITIES)}, not {entity!r}")
     spec = ENTITIES[entity]
@@ -135,9 +137,11 @@ def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool
         _dbt(root, "seed")
         for input_path, output_path in runs:
             records = _load_input(db_path, Path(input_path).resolve(), entity)
-            _dbt(root, "run")
+            training = train and entity == "person" and records >= 2
+            # The id map takes the clusters of the trained parameters only, not the provisional default ones.
+            _dbt(root, "run", *(("--exclude", "int_person_id_history+") if training else ()))
             trained = None
-            if train and entity == "person" and records >= 2:
+            if training:
                 trained = train_person(db_path, random_pairs=min(100_000, records * 20))
                 write_params_duckdb(trained, db_path)
                 _dbt(root, "run", "--select", "int_person_match_params+")

@@ -12,8 +12,9 @@
        recipient records, one of which links to an ID holder's record. Like rule 2, never two: it cannot bridge two
        ID holders. Without it, new evidence that attaches one member of a component would split the rest off.
 
-    The entity id is the hash of the cluster's first-seen record (seen_at, then record_key): a new record joining
-    an entity keeps the entity's id; merges and splits are found by comparing id maps (docs/er.md). -#}
+    entity_id here is the cluster's PROPOSED id, the hash of its first-seen record (seen_at, then record_key); the
+    id a record has is the persisted map's (int_person_id_history -> int_person_entities), which keeps ids through
+    late records, merges and splits and logs them (docs/er.md, Stable ids). -#}
 {%- set iterations = var('er_label_iterations', 6) -%}
 with records as (
     select record_key, source, record_id, seen_at, std_id_number, resident_id_valid

@@ -12,7 +12,7 @@ with members as (
                      r.seen_at desc nulls last, r.record_key
         ) as survivor_rank,
         row_number() over (partition by c.entity_id order by r.seen_at desc nulls last, r.record_key) as recency_rank
-    from {{ ref('int_persons_clustered') }} as c
+    from {{ ref('int_person_entities') }} as c
     inner join {{ ref('int_person_records') }} as r on r.record_key = c.record_key
 )
 

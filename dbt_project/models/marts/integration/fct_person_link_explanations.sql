@@ -14,7 +14,7 @@ select
     s.name_tf_adjustment, s.prior_weight, s.match_weight, s.match_probability,
     rec.jurisdiction_code
 from {{ ref('int_persons_scored') }} as s
-inner join {{ ref('int_persons_clustered') }} as l on l.record_key = s.record_key_l
-inner join {{ ref('int_persons_clustered') }} as r on r.record_key = s.record_key_r
+inner join {{ ref('int_person_entities') }} as l on l.record_key = s.record_key_l
+inner join {{ ref('int_person_entities') }} as r on r.record_key = s.record_key_r
 inner join {{ ref('int_person_records') }} as rec on rec.record_key = s.record_key_l
 where s.match_probability >= {{ var('er_person_threshold', 0.99) }} and l.entity_id = r.entity_id

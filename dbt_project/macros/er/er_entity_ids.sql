@@ -1,0 +1,175 @@
+{#- Persisted entity ids: the id map of an entity type as an append-only history, and merges / splits as rows of it.
+
+    A clustering model proposes a cluster per record (cluster_column: the cluster's first record, so the key is
+    stable while the cluster is) and an id for it (proposed_column: a hash of that record). The history model
+    (incremental, append) holds one row per record and change of id; a record's id is its latest row.
+
+    In each run, an id of the map stays with ONE new cluster: the one holding most of its records (ties: the one
+    whose proposed id it is, i.e. that holds the record it was named after; then cluster key). A cluster keeping
+    several ids keeps the oldest (first assigned; ties: the one named after the cluster's first record, as before
+    the map; then most records; then the id) - the others were merged into it. A cluster keeping none takes its
+    proposed id, or, if that id was ever given to another entity (a split whose larger part kept the id), a hash
+    of its key and the run number. So new records join existing entities without renumbering them, and late
+    records that sort first in a cluster do not rename it.
+
+    change_kind per appended row: new (a new record, new entity), joined (a new record, existing entity), merged
+    (the record's old id is no longer held by anyone: its entity merged into an existing one), moved (the old id
+    lives on, the record went to another existing entity), split (the record went to a new entity split off its old
+    one). Unchanged records append nothing. -#}
+
+{%- macro er_incremental() -%}
+    {#- Offline compiles (no server) render the incremental branch, the one that reads the map, so its SQL is
+        checked too; a real run asks dbt. -#}
+    {{ return(var('offline_compile', false) or is_incremental()) }}
+{%- endmacro -%}
+
+{%- macro er_id_history(clustered, key_column, cluster_column, proposed_column, prefix, entity) -%}
+with clusters as (
+    select {{ key_column }} as record_key, {{ cluster_column }} as cluster_key, {{ proposed_column }} as proposed_id
+    from {{ clustered }}
+),
+{%- if er_incremental() %}
+
+history as (
+    select record_key, entity_id, run_seq from {{ this }}
+),
+
+run as (
+    select coalesce(max(run_seq), 0) + 1 as run_seq from history
+),
+
+latest as (
+    select record_key, entity_id from ({{ latest_per_key('select * from history', 'record_key', 'run_seq desc') }}) as l
+),
+
+previous as (
+    select c.record_key, c.cluster_key, l.entity_id
+    from clusters as c
+    inner join latest as l on l.record_key = c.record_key
+),
+
+born as (
+    select entity_id, min(run_seq) as first_run from history group by entity_id
+),
+
+proposed as (
+    select distinct cluster_key, proposed_id from clusters
+),
+
+votes as (
+    select
+        p.entity_id, p.cluster_key, count(*) as records,
+        max(case when pr.proposed_id = p.entity_id then 1 else 0 end) as holds_anchor
+    from previous as p
+    inner join proposed as pr on pr.cluster_key = p.cluster_key
+    group by p.entity_id, p.cluster_key
+),
+
+kept_by as (
+    select entity_id, cluster_key, records, holds_anchor from (
+        select
+            v.*,
+            row_number() over (partition by entity_id order by records desc, holds_anchor desc, cluster_key) as pick
+        from votes as v
+    ) as ranked
+    where pick = 1
+),
+
+cluster_ids as (
+    select cluster_key, entity_id from (
+        select
+            k.cluster_key, k.entity_id,
+            row_number() over (
+                partition by k.cluster_key
+                order by b.first_run, k.holds_anchor desc, k.records desc, k.entity_id) as pick
+        from kept_by as k
+        inner join born as b on b.entity_id = k.entity_id
+    ) as ranked
+    where pick = 1
+),
+
+fresh_ids as (
+    select
+        p.cluster_key,
+        case
+            when b.entity_id is null then p.proposed_id
+            else '{{ prefix }}' || substr({{ er_md5_hex("'" ~ entity ~ "|' || p.cluster_key || '|' || cast(r.run_seq as varchar)") }}, 1, 15)
+        end as entity_id
+    from proposed as p
+    cross join run as r
+    left join born as b on b.entity_id = p.proposed_id
+    where p.cluster_key not in (select cluster_key from cluster_ids)
+),
+
+assigned as (
+    select c.record_key, coalesce(ci.entity_id, f.entity_id) as entity_id
+    from clusters as c
+    left join cluster_ids as ci on ci.cluster_key = c.cluster_key
+    left join fresh_ids as f on f.cluster_key = c.cluster_key
+),
+
+changed as (
+    select a.record_key, a.entity_id, l.entity_id as previous_entity_id
+    from assigned as a
+    left join latest as l on l.record_key = a.record_key
+    where l.entity_id is null or l.entity_id <> a.entity_id
+)
+
+select
+    ch.record_key,
+    ch.entity_id,
+    ch.previous_entity_id,
+    case
+        when ch.entity_id not in (select entity_id from previous)
+            then case when ch.previous_entity_id is null then 'new' else 'split' end
+        when ch.previous_entity_id is null then 'joined'
+        when ch.previous_entity_id in (select entity_id from assigned) then 'moved'
+        else 'merged'
+    end as change_kind,
+    r.run_seq,
+    {{ er_run_started_at() }} as assigned_at,
+    '{{ invocation_id }}' as invocation_id
+from changed as ch
+cross join run as r
+{%- else %}
+
+assigned as (
+    select record_key, proposed_id as entity_id from clusters
+)
+
+select
+    record_key,
+    entity_id,
+    cast(null as varchar) as previous_entity_id,
+    'new' as change_kind,
+    1 as run_seq,
+    {{ er_run_started_at() }} as assigned_at,
+    '{{ invocation_id }}' as invocation_id
+from assigned
+{%- endif %}
+{%- endmacro -%}
+
+{%- macro er_run_started_at() -%}
+cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp(6))
+{%- endmacro -%}
+
+{#- The current id of every record the clustering model holds now (records that left the sources keep their
+    history rows but are not listed). -#}
+{%- macro er_current_ids(history, key_column='record_key') -%}
+select record_key as {{ key_column }}, entity_id
+from ({{ latest_per_key('select record_key, entity_id, run_seq from ' ~ history, 'record_key', 'run_seq desc') }}) as l
+{%- endmacro -%}
+
+{#- The merge / split log of an id history: per run and (old id, new id), the kind and how many records moved. -#}
+{%- macro er_id_changes(history) -%}
+select
+    run_seq,
+    min(assigned_at) as assigned_at,
+    change_kind,
+    previous_entity_id,
+    entity_id,
+    count(*) as records
+from {{ history }}
+where change_kind in ('merged', 'moved', 'split')
+group by run_seq, change_kind, previous_entity_id, entity_id
+{%- endmacro -%}
