@@ -173,3 +173,22 @@ from {{ history }}
 where change_kind in ('merged', 'moved', 'split')
 group by run_seq, change_kind, previous_entity_id, entity_id
 {%- endmacro -%}
+
+{#- Rows for a singular test: an id in two clusters, a cluster with two ids, or two rows of one record in one run
+    (singular, not generic: `er link` copies the models without the project's tests). -#}
+{%- macro er_id_map_problems(entities, clustered, history, id_column) -%}
+{%- set one_to_one = [('id in two clusters', 'e.' ~ id_column, 'c.first_record_key'),
+                      ('cluster with two ids', 'c.first_record_key', 'e.' ~ id_column)] -%}
+{%- for problem, key, other in one_to_one %}
+select '{{ problem }}' as problem, {{ key }} as key
+from {{ entities }} as e
+inner join {{ clustered }} as c on c.record_key = e.record_key
+group by {{ key }}
+having count(distinct {{ other }}) > 1
+union all
+{%- endfor %}
+select 'two rows in one run' as problem, record_key as key
+from {{ history }}
+group by record_key, run_seq
+having count(*) > 1
+{%- endmacro -%}

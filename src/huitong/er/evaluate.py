@@ -160,7 +160,7 @@ CLUSTERED = {
     "person": "select source, record_id, entity_id from intermediate.int_person_entities",
     "place": "select source, record_id, place_id as entity_id from intermediate.int_places_clustered",
     "address": "select source, record_id, address_id as entity_id from intermediate.int_addresses_clustered",
-    "camera": "select source, record_id, camera_id as entity_id from intermediate.int_cameras_clustered",
+    "camera": "select source, record_id, camera_id as entity_id from intermediate.int_camera_entities",
 }
 
 

@@ -41,7 +41,7 @@ class _Entity:
     columns: tuple[str, ...]
     models: str  # folder under models/intermediate
     input_table: str  # er_input.<table>
-    clustered: str  # the model holding record -> entity (for persons: the persisted id map's current ids)
+    clustered: str  # the model holding record -> entity (the persisted id map's current ids)
     entity_column: str
     extra_columns: tuple[str, ...]  # carried to the output
 
@@ -49,7 +49,7 @@ class _Entity:
 ENTITIES = {
     "person": _Entity(INPUT_COLUMNS, "persons", "person_records", "int_person_entities", "entity_id",
                       ("link_kind", "cluster_size")),
-    "camera": _Entity(CAMERA_COLUMNS, "cameras", "camera_records", "int_cameras_clustered", "camera_id",
+    "camera": _Entity(CAMERA_COLUMNS, "cameras", "camera_records", "int_camera_entities", "camera_id",
                       ("programme", "cluster_size")),
 }  # fmt: skip
 
@@ -123,7 +123,7 @@ def link(input_path: Path, output_path: Path, entity: str = "person", train: boo
 def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool = True,
               work_dir: Path | None = None, tables_dir: Path | None = None) -> list[dict]:  # fmt: skip
     """`link` on each (input, output) in turn, in one throwaway project whose seeds are loaded once. Each run
-    clusters its input afresh; the person id map (int_person_id_history) carries over from run to run, so a
+    clusters its input afresh; the id map (int_person_id_history, int_camera_id_history) carries over, so a
     record seen by an earlier run keeps its entity id unless its entity merged or split (e.g. the same records
     before and after new ones arrive). Trained parameters do not carry over: each input trains afresh."""
     if entity not in ENTITIES:

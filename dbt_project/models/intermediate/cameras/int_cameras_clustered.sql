@@ -8,8 +8,8 @@
        its neighbours), `er_label_iterations` rounds unrolled in portable SQL; the singular test
        camera_components_converged fails if that was not enough.
 
-    camera_id is the hash of the cluster's first-seen registration (first_seen_at, then record_key): a registration
-    joining a camera later keeps the camera's id. -#}
+    camera_id here is the cluster's PROPOSED id, the hash of its first-seen registration (first_seen_at, then
+    record_key); the id a registration has is the persisted map's (int_camera_id_history -> int_camera_entities). -#}
 {%- set iterations = var('er_label_iterations', 6) -%}
 with records as (
     select record_key, source, record_id, programme, first_seen_at from {{ ref('int_camera_records') }}

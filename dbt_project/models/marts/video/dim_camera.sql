@@ -1,7 +1,7 @@
 {#- 视频监控点位 One row per registered device (GB/T 28181 code) as its platform last listed it. A device is current
     when its platform's newest snapshot still lists it. The same physical camera registered by two programmes is two
     rows here (one per registration): per-programme counts are what each programme reports; camera_id names the
-    physical camera (int_cameras_clustered, dim_physical_camera) for counts of distinct cameras. -#}
+    physical camera (int_camera_entities, dim_physical_camera) for counts of distinct cameras. -#}
 with devices as (
     select * from {{ ref('stg_camera__devices') }}
 ),
@@ -46,4 +46,4 @@ from latest as l
 inner join newest_snapshot as n on n.platform_id = l.platform_id
 inner join first_seen as f on f.device_id = l.device_id
 left join {{ ref('dim_jurisdiction') }} as j on j.jurisdiction_code = l.civil_code
-left join {{ ref('int_cameras_clustered') }} as c on c.source = 'camera' and c.record_id = l.device_id
+left join {{ ref('int_camera_entities') }} as c on c.source = 'camera' and c.record_id = l.device_id

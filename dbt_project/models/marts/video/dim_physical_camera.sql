@@ -1,4 +1,4 @@
-{#- 物理摄像机 One row per physical camera resolved from its programmes' registrations (int_cameras_clustered).
+{#- 物理摄像机 One row per physical camera resolved from its programmes' registrations (int_camera_entities).
     Survivorship: name, coordinates and civil code from the most precise programme's registration (天网 surveys to
     6 decimals, 雪亮 too, 慧眼 rounds to 4), ties to the first listed. -#}
 with registrations as (
