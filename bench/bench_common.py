@@ -2,7 +2,7 @@
 
 - run_measured: wall time and peak summed RSS of a command's process tree, sampled from outside, so each engine is
   measured in its own process and fairly.
-- simulated_registrations: a simulated city with at least N hotel registrations (hidden ground truth beside it).
+- simulated_city / simulated_registrations: a simulated city with at least N records (hidden ground truth beside it).
 - machine: what the results were measured on.
 - run_sizes: the per-size loop (fresh work folder, results written after every size).
 - save_results: bench/results/<name>.json and the plot <name>.png.
@@ -65,19 +65,25 @@ def run_measured(cmd: list[str], env: dict[str, str], timeout: float) -> dict:
     return result
 
 
-def simulated_registrations(home: Path, records: int) -> Path:
-    """A simulated city with at least `records` hotel registrations (~38k per unit of scale, a year of history)."""
+def simulated_city(home: Path, records: int, per_scale: float = 38_000) -> Path:
+    """A simulated city (its HUITONG_HOME) with at least `records` records of the kind counted by `per_scale`
+    (records per unit of scale over the year of history: ~38k hotel registrations, ~171k person records of all
+    sources); the hidden ground truth lies beside the sources."""
     from datetime import date
 
     from huitong.config import load_settings
     from huitong.simulate import simulate
 
-    store = home / "sources" / "hotel" / "registrations.parquet"
-    if not store.exists():
+    if not (home / "sources" / "hotel" / "registrations.parquet").exists():
         os.environ["HUITONG_HOME"] = str(home)
-        simulate(load_settings(), log=lambda _: None, seed=20261123, scale=max(records / 38_000 * 1.1, 0.1),
+        simulate(load_settings(), log=lambda _: None, seed=20261123, scale=max(records / per_scale * 1.1, 0.1),
                  start=date(2025, 6, 1), as_of=date(2026, 6, 1))  # fmt: skip
-    return store
+    return home
+
+
+def simulated_registrations(home: Path, records: int) -> Path:
+    """A simulated city with at least `records` hotel registrations; the path of its registrations store."""
+    return simulated_city(home, records) / "sources" / "hotel" / "registrations.parquet"
 
 
 def machine() -> dict:

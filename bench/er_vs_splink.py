@@ -1,9 +1,10 @@
 """Person entity resolution: Huitong's `er link` (the dbt person models on DuckDB) against Splink 5 (DuckDB backend)
 on the same records, scored against the simulator's hidden ground truth.
 
-For each size: the first N hotel registrations of a simulated city (by updated_at) as the documented person input
-(record_id, source, full_name, id_number, phone, birth_date, gender, address; `huitong.spark.parity.hotel_person_input`),
-then, each in its own process tree (wall time and peak summed RSS measured from outside, `spark_vs_duckdb.run_measured`):
+For each size: the first N person records of a simulated city (by updated_at) as the documented person input
+(record_id, source, full_name, id_number, phone, birth_date, gender, address; `huitong.er.city_input.person_input`):
+hotel registrations (`--persons hotel`, the default) or every person source (`--persons all`: hotel guests, rental
+landlords and tenants, parcel senders and recipients, trade sellers), then, each in its own process tree (wall time and peak summed RSS measured from outside, `spark_vs_duckdb.run_measured`):
 
 - Huitong: `huitong er link --entity person --input IN --output OUT` (EM-trained on the input, its default).
 - Splink: this file with `--splink-run IN OUT`: a light standardisation in DuckDB (what any Splink user writes:
@@ -20,14 +21,18 @@ then, each in its own process tree (wall time and peak summed RSS measured from 
 Both outputs (record_id -> entity id) are scored with `huitong.er.evaluate.evaluate_assignment` (pairwise and
 B-cubed P/R/F1, overall and per stratum: with / without resident ID).
 
-    .venvs/core/bin/python bench/er_vs_splink.py [--sizes 100000 1000000] [--home CITY_HOME]
+    .venvs/core/bin/python bench/er_vs_splink.py [--sizes 100000 1000000] [--home CITY_HOME] [--persons all]
+        [--splink-max-records N]
 
-Without --home it simulates a city big enough for the largest size under --work (~38k registrations per unit of
-scale; the simulator's scale tops out at 100, ~3.8M registrations: larger sizes are refused, not faked).
-Incremental (10k new records on a resolved base): `huitong er link` has no incremental mode (every run rebuilds
-from scratch, link_each runs are independent), so the bench reports it as unsupported rather than timing a full run.
+Without --home it simulates a city big enough for the largest size under --work (~38k registrations or ~171k
+person records of all sources per unit of scale; the simulator's scale tops out at 100, ~3.8M registrations or
+~17M person records: larger sizes are refused, not faked). `--splink-max-records N`: sizes above N run Huitong
+only (a scale curve beyond the comparison).
+Incremental (10k new records on a resolved base): `huitong er link` has no incremental mode (every run clusters
+from scratch; the id map carries ids from run to run, not work), so the bench reports it as unsupported rather
+than timing a full run.
 
-Writes bench/results/er_vs_splink.json and er_vs_splink.png.
+Writes bench/results/er_vs_splink.json and .png (`--persons all`: er_vs_splink_all_sources.json and .png).
 """
 
 from __future__ import annotations
@@ -47,10 +52,12 @@ from bench_common import (  # noqa: E402
     run_measured,
     run_sizes,
     save_results,
-    simulated_registrations,
+    simulated_city,
 )
 
 THRESHOLD = 0.99
+PER_SCALE = {"hotel": 38_000, "all": 171_000}  # records per unit of the simulator's scale (a year of history)
+RESULT_NAME = {"hotel": "er_vs_splink", "all": "er_vs_splink_all_sources"}
 SPLINK_STANDARDISE = r"""
 with src as (select * from read_parquet('{input}'))
 select
@@ -139,41 +146,51 @@ def score(output: Path, truth) -> dict:
     return scores
 
 
-def load_truth(home: Path):
+def load_truth(home: Path, sources: tuple[str, ...]):
     import duckdb
 
-    from huitong.er.evaluate import RESIDENT_ID_TYPE
+    from huitong.er.evaluate import RESIDENT_ID_TYPE, ROLE_KEYED_SOURCES
 
     gt = home / "ground_truth"
+    role_keyed = ", ".join(f"'{s}'" for s in ROLE_KEYED_SOURCES)
+    wanted = ", ".join(f"'{s}'" for s in sources)
     with duckdb.connect() as con:
         return con.execute(
             f"""with p as (
                     select *, id_type = '{RESIDENT_ID_TYPE}'
                               and count(*) over (partition by id_type, id_number) > 1 as id_shared
                     from read_parquet('{gt / "persons.parquet"}'))
-                select r.source, r.record_id, r.person_id,
+                select r.source,
+                   case when r.source in ({role_keyed}) then r.record_id || ':' || r.role else r.record_id end
+                       as record_id,
+                   r.person_id,
                    case when p.id_type = '{RESIDENT_ID_TYPE}' then 'with_resident_id' else 'without_resident_id' end
                        as stratum, p.id_shared
                 from read_parquet('{gt / "person_records.parquet"}') as r
                 join p using (person_id)
-                where r.source = 'hotel'"""
+                where r.source in ({wanted})"""
         ).df()
 
 
-def bench_size(registrations: Path, truth, size: int, work: Path, timeout: float) -> dict:
-    from huitong.spark.parity import hotel_person_input
+def bench_size(home: Path, sources: tuple[str, ...], truth, size: int, work: Path, timeout: float,
+               with_splink: bool) -> dict:  # fmt: skip
+    from huitong.er.city_input import person_input
 
     work.mkdir(parents=True, exist_ok=True)
     input_path = work / "input.parquet"
-    records = hotel_person_input(registrations, input_path, size)
+    records = person_input(home / "sources", input_path, size, sources)
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "TMPDIR": str(work)}
     huitong = run_measured(
         [str(CORE_BIN / "huitong"), "er", "link", "--entity", "person", "--input", str(input_path),
          "--output", str(work / "huitong.parquet")], env, timeout)  # fmt: skip
-    splink = run_measured(
-        [sys.executable, __file__, "--splink-run", str(input_path), str(work / "splink.parquet")],
-        env,
-        timeout,
+    splink = (
+        run_measured(
+            [sys.executable, __file__, "--splink-run", str(input_path), str(work / "splink.parquet")],
+            env,
+            timeout,
+        )  # fmt: skip
+        if with_splink
+        else {"ok": False, "skipped": "above --splink-max-records"}
     )
     row: dict = {"records": records, "huitong": huitong, "splink": splink}
     for name, result in (("huitong", huitong), ("splink", splink)):
@@ -187,7 +204,7 @@ def bench_size(registrations: Path, truth, size: int, work: Path, timeout: float
             "pairwise_f1": h["pairwise_f1"] / max(s["pairwise_f1"], 1e-12),
             "bcubed_f1": h["bcubed_f1"] / max(s["bcubed_f1"], 1e-12),
         }
-    for result in (huitong, splink):
+    for result in (r for r in (huitong, splink) if "peak_mb" in r):
         result["mb_per_million_records"] = result["peak_mb"] / records * 1e6
     return row
 
@@ -223,7 +240,7 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def write_results(rows: list[dict]) -> None:
+def write_results(rows: list[dict], name: str) -> None:
     import splink
 
     out = {
@@ -235,7 +252,7 @@ def write_results(rows: list[dict]) -> None:
         "incremental": "not measured: huitong er link has no incremental mode (each run rebuilds from scratch)",
         "rows": rows,
     }
-    save_results("er_vs_splink", out, lambda png: plot(rows, png))
+    save_results(name, out, lambda png: plot(rows, png))
 
 
 def main() -> None:
@@ -244,6 +261,10 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--home", type=Path, help="a simulated city's HUITONG_HOME (default: simulate one)")
+    parser.add_argument("--persons", choices=("hotel", "all"), default="hotel",
+                        help="hotel registrations only, or every person source of the city")  # fmt: skip
+    parser.add_argument("--splink-max-records", type=int, default=None,
+                        help="run Splink only at sizes up to this (default: every size)")  # fmt: skip
     parser.add_argument("--work", type=Path, default=Path("/tmp/huitong-bench-splink"))
     parser.add_argument("--timeout", type=float, default=7200, help="seconds per engine and size")
     parser.add_argument("--keep", action="store_true", help="keep the work folders")
@@ -253,18 +274,21 @@ def main() -> None:
         splink_run(*args.splink_run)
         return
 
-    home = args.home or args.work / "city"
-    registrations = home / "sources" / "hotel" / "registrations.parquet"
-    if args.home is None:
-        registrations = simulated_registrations(home, max(args.sizes))
-    truth = load_truth(home)
+    from huitong.er.city_input import PERSON_SOURCES
+
+    sources = PERSON_SOURCES if args.persons == "all" else ("hotel",)
+    home = args.home or simulated_city(args.work / "city", max(args.sizes), PER_SCALE[args.persons])
+    truth = load_truth(home, sources)
 
     def bench_one(size: int, work: Path) -> dict:
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return {"started_at": started, **bench_size(registrations, truth, size, work, args.timeout)}
+        with_splink = args.splink_max_records is None or size <= args.splink_max_records
+        row = bench_size(home, sources, truth, size, work, args.timeout, with_splink)
+        return {"started_at": started, "persons": args.persons, **row}
 
-    run_sizes(args.sizes, args.work, args.keep, bench_one, write_results)
-    print(f"wrote {RESULTS / 'er_vs_splink.json'} and .png")
+    run_sizes(args.sizes, args.work, args.keep, bench_one,
+              lambda rows: write_results(rows, RESULT_NAME[args.persons]))  # fmt: skip
+    print(f"wrote {RESULTS / RESULT_NAME[args.persons]}.json and .png")
 
 
 if __name__ == "__main__":

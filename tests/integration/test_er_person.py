@@ -205,3 +205,20 @@ def test_person_models_compile_for_trino(city):
             path
         )  # never DuckDB's byte count
         sqlglot.parse_one(sql, read="trino")
+
+
+def test_city_person_input_holds_every_truth_record_once(city, tmp_path):
+    from huitong.er.city_input import person_input
+    from huitong.er.evaluate import load_truth
+
+    cfg = city["cfg"]
+    written = person_input(cfg.sources_dir, tmp_path / "all.parquet")
+    frame = pd.read_parquet(tmp_path / "all.parquet")
+    truth = load_truth(cfg)
+    assert written == len(frame) == len(truth)
+    assert set(zip(frame.source, frame.record_id, strict=True)) == set(
+        zip(truth.source, truth.record_id, strict=True)
+    )
+    assert set(frame.source) == {"hotel", "rental", "parcel", "trade"}
+    first = person_input(cfg.sources_dir, tmp_path / "first.parquet", limit=1000, sources=("parcel", "trade"))
+    assert first == 1000 and set(pd.read_parquet(tmp_path / "first.parquet").source) <= {"parcel", "trade"}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from huitong.er.city_input import person_input
 from huitong.spark.person_er import THRESHOLD
 
 RECORD_COLUMNS = ("std_full_name", "name_pinyin", "name_pinyin_sorted", "std_id_number", "resident_id_valid",
@@ -20,21 +21,9 @@ LEVEL_COLUMNS = tuple(f"{f}_level" for f in ("id_number", "name", "phone", "birt
 
 
 def hotel_person_input(registrations: Path, output: Path, limit: int | None = None) -> int:
-    """The simulator's hotel registrations as the documented person input (what int_person_records reads from
-    stg_hotel__registrations): one row per registration id, the first `limit` by updated_at."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect() as con:
-        con.execute(f"""
-            copy (
-                select 'hotel' as source, reg_id as record_id, guest_name as full_name, id_number, phone,
-                       birth_date, gender, address
-                from read_parquet('{registrations}')
-                qualify row_number() over (partition by reg_id order by updated_at desc) = 1
-                order by updated_at, reg_id
-                {f"limit {int(limit)}" if limit is not None else ""}
-            ) to '{output}' (format parquet)
-        """)
-        return con.execute(f"select count(*) from read_parquet('{output}')").fetchone()[0]
+    """The simulator's hotel registrations (`<home>/sources/hotel/registrations.parquet`) as the documented person
+    input: one row per registration id, the first `limit` by updated_at (huitong.er.city_input)."""
+    return person_input(registrations.parent.parent, output, limit, sources=("hotel",))
 
 
 def _links(path: str, threshold: float) -> str:
