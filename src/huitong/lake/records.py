@@ -1,22 +1,29 @@
 """Parsed records as Arrow columns, and their record hashes computed a whole batch at a time.
 
 The loader used to hash, check and copy every record in a Python loop (~30 us a record: json.dumps with sorted
-keys, sha256, dicts). Here the same values go through Arrow and DuckDB in bulk. ``record_hashes`` gives exactly
+keys, sha256, dicts). Here the same values go through Arrow in bulk. ``record_hashes`` gives exactly
 ``huitong.sources.base.record_hash`` of each record (sha256 of ``json.dumps(record, ensure_ascii=False,
 sort_keys=True)``), so bronze rows loaded before and after this change carry the same ``_record_hash`` and a
-re-run converges to the same content: DuckDB builds that JSON text for ordinary records and hashes it; the rare
-record it cannot spell the same way (a key absent rather than null, a control character Python escapes) is hashed
-by ``record_hash`` itself.
+re-run converges to the same content: Arrow builds that JSON text column by column for ordinary records and
+hashlib hashes each row's bytes; the rare record it cannot spell the same way (a key absent rather than null, a
+control character Python escapes) is hashed by ``record_hash`` itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from huitong.sources.base import record_hash
+
+# Characters json.dumps escapes beyond quote and backslash (ensure_ascii=False): the rows holding one are redone.
+_CONTROL = "[\\x00-\\x1f]"
+# Rows per slice of JSON text: a slice's text stays far below Arrow's 2 GiB limit for one string array.
+_SLICE = 1 << 17
 
 
 def records_table(records: list[dict], columns: list[str]) -> pa.Table:
@@ -24,25 +31,41 @@ def records_table(records: list[dict], columns: list[str]) -> pa.Table:
     return pa.table({c: pa.array([r.get(c) for r in records], pa.string()) for c in columns})
 
 
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _json_texts(table: pa.Table) -> tuple[pa.Array, np.ndarray]:
+    """Each row as ``json.dumps(row, ensure_ascii=False, sort_keys=True)`` would spell it for a record holding
+    every column, and where a value holds a control character (that row's text is not Python's)."""
+    names = table.column_names
+    controls = np.zeros(table.num_rows, dtype=bool)
+    pieces = []
+    for n, i in enumerate(
+        sorted(range(len(names)), key=lambda i: names[i])
+    ):  # sort_keys compares key strings
+        prefix = ("{" if n == 0 else ", ") + json.dumps(names[i], ensure_ascii=False) + ": "
+        values = table.column(i).combine_chunks()
+        controls |= pc.fill_null(pc.match_substring_regex(values, _CONTROL), False).to_numpy(
+            zero_copy_only=False
+        )
+        for char in ("\\", '"'):  # backslash first, as json.dumps escapes the original text
+            if pc.any(pc.match_substring(values, char)).as_py():
+                values = pc.replace_substring(values, char, "\\" + char)
+        quoted = pc.binary_join_element_wise(prefix + '"', values, '"', "")
+        pieces.append(pc.fill_null(quoted, prefix + "null") if values.null_count else quoted)
+    if not pieces:
+        return pa.array(["{}"] * table.num_rows, pa.string()), controls
+    return pc.binary_join_element_wise(*pieces, "}", ""), controls
 
 
-def _json_sql(columns: list[str]) -> str:
-    """A DuckDB expression over columns c0..cN spelling json.dumps(record, ensure_ascii=False, sort_keys=True) for
-    a record holding every column; NULL when a value holds a character Python would escape beyond quote and
-    backslash (the caller hashes those rows in Python)."""
-    order = sorted(range(len(columns)), key=lambda i: columns[i])  # sort_keys compares the key strings
-    pieces, plain = [], []
-    for n, i in enumerate(order):
-        prefix = ("{" if n == 0 else ", ") + json.dumps(columns[i], ensure_ascii=False) + ": "
-        value = f"c{i}"
-        escaped = f"""'"' || replace(replace({value}, '\\', '\\\\'), '"', '\\"') || '"'"""
-        pieces.append(f"{_sql_text(prefix)} || coalesce({escaped}, 'null')")
-        plain.append(f"coalesce({value}, '')")
-    text = " || ".join(pieces) + " || '}'"
-    controls = f"regexp_matches({' || '.join(plain)}, '[\\x00-\\x1f]')"
-    return f"case when {controls} then null else {text} end"
+def _sha256_hex(texts: pa.Array) -> pa.Array:
+    """sha256 hex of each UTF-8 string, read straight from the Arrow buffers (no Python str per row)."""
+    rows = len(texts)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[
+        texts.offset : texts.offset + rows + 1
+    ].tolist()
+    data = memoryview(texts.buffers()[2] or b"")
+    sha256 = hashlib.sha256
+    digests = b"".join([sha256(data[a:b]).digest() for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
+    starts = np.arange(0, 64 * (rows + 1), 64, dtype=np.int32)
+    return pa.StringArray.from_buffers(rows, pa.py_buffer(starts), pa.py_buffer(digests.hex().encode()))
 
 
 def record_hashes(table: pa.Table, records: list[dict] | None = None) -> pa.Array:
@@ -50,24 +73,21 @@ def record_hashes(table: pa.Table, records: list[dict] | None = None) -> pa.Arra
     either ``records_table(records, keys)`` with ``keys`` the keys the records hold (a key a record lacks is
     absent, not null, in its JSON, so that record is hashed in Python), or, with ``records`` None, records that
     each hold every column of ``table``."""
-    import duckdb
-
-    columns = table.column_names
     if not table.num_rows:
         return pa.array([], pa.string())
-    # DuckDB sees positional names, so any header a source sends (quotes, spaces) is a safe identifier.
-    frame = table.rename_columns([f"c{i}" for i in range(len(columns))])  # noqa: F841 - read by DuckDB below
-    with duckdb.connect() as con:
-        hashes = con.execute(f"select sha256({_json_sql(columns)}) from frame").arrow()
-    hashes = (hashes.read_all() if hasattr(hashes, "read_all") else hashes).column(0).combine_chunks()
-    width = len(columns)
-    # Rows DuckDB could not spell (null hash), and records lacking one of the table's keys.
-    redo = {i for i, r in enumerate(records) if len(r) != width} if records is not None else set()
-    if hashes.null_count:
-        redo |= set(np.flatnonzero(hashes.is_null().to_numpy(zero_copy_only=False)).tolist())
+    hashes, redo = [], set()
+    for start in range(0, table.num_rows, _SLICE):
+        texts, controls = _json_texts(table.slice(start, _SLICE))
+        hashes.append(_sha256_hex(texts))
+        redo |= set((np.flatnonzero(controls) + start).tolist())
+    width = table.num_columns
+    # Records lacking one of the table's keys, and rows whose text Python spells differently.
+    if records is not None:
+        redo |= {i for i, r in enumerate(records) if len(r) != width}
+    joined = pa.chunked_array(hashes, pa.string()).combine_chunks()
     if not redo:
-        return hashes
-    values = hashes.to_pylist()
+        return joined
+    values = joined.to_pylist()
     for i in sorted(redo):
         values[i] = record_hash(records[i] if records is not None else table.slice(i, 1).to_pylist()[0])
     return pa.array(values, pa.string())
