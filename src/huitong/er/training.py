@@ -79,7 +79,7 @@ def expectation_maximisation(
     """m and lambda by EM over counted comparison vectors, u fixed. Returns (m, lambda, iterations, converged)."""
     m = dict(m_start)
     prior = prior_start
-    items = list(vectors.items())
+    items = sorted(vectors.items())  # a fixed summation order: the same input gives the same floats
     total = sum(n for _, n in items)
     for iteration in range(1, max_iterations + 1):
         # E step: posterior probability that each vector is a match
@@ -118,30 +118,45 @@ def candidate_vectors(con: duckdb.DuckDBPyConnection) -> Counter[Vector]:
     return Counter({tuple(r[:-1]): r[-1] for r in rows})
 
 
+RANDOM_PAIR_COLUMNS = ("std_full_name", "name_pinyin", "name_pinyin_sorted", "std_id_number", "std_phone",
+                      "birth_date", "gender", "std_address", "resident_id_valid")  # fmt: skip
+
+
 def random_vectors(con: duckdb.DuckDBPyConnection, pairs: int, seed: int) -> tuple[Counter[Vector], int]:
     """Comparison vectors of `pairs` random record pairs (less those sharing a valid resident ID), and the number
-    of records."""
-    cur = con.execute(
-        "select std_full_name, name_pinyin, name_pinyin_sorted, std_id_number, std_phone, birth_date, gender,"
-        " std_address, resident_id_valid from intermediate.int_person_records"
-    )
-    names = [d[0] for d in cur.description]
-    records = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    of records. Records are numbered in record_key order (not the table's storage order, which a parallel build
+    does not fix), so the same records give the same sample; only the drawn records are read (at most 2 * pairs,
+    not all of them)."""
+    n_records = con.execute("select count(*) from intermediate.int_person_records").fetchone()[0]
     rng = random.Random(seed)
     counts: Counter[Vector] = Counter()
-    if len(records) < 2:
-        return counts, len(records)
-    for _ in range(pairs):
-        a, b = rng.sample(range(len(records)), 2)
-        if _same_resident_id(records[a], records[b]):
+    if n_records < 2:
+        return counts, n_records
+    drawn = [rng.sample(range(n_records), 2) for _ in range(pairs)]
+    con.register("er_drawn_positions", pa.table({"position": sorted({i for pair in drawn for i in pair})}))
+    columns = ", ".join(RANDOM_PAIR_COLUMNS)
+    # Numbering sorts the keys only; the drawn rows are then read by rowid (sorting every column costs ~2x memory).
+    rows = con.execute(
+        "with numbered as (select rowid as row_id, row_number() over (order by record_key) - 1 as position"
+        " from intermediate.int_person_records),"
+        " drawn as (select n.row_id, n.position from numbered as n"
+        " inner join er_drawn_positions as d on d.position = n.position)"
+        f" select drawn.position, {columns} from intermediate.int_person_records as r"
+        " inner join drawn on drawn.row_id = r.rowid"
+    ).fetchall()
+    con.unregister("er_drawn_positions")
+    records = {row[0]: dict(zip(RANDOM_PAIR_COLUMNS, row[1:], strict=True)) for row in rows}
+    for a, b in drawn:
+        left, right = records[a], records[b]
+        if _same_resident_id(left, right):
             # u is the level frequency among DIFFERENT people. With every source in, a frequent customer's records
             # make ~0.1% of random pairs matches, which inflates u of the exact levels (phone exact ~3x) and pushes
             # name + phone links without an ID (parcel recipients) under the threshold. Pairs sharing a valid
             # resident ID are matches by rule 1 of the clustering: they are left out of the sample.
             continue
-        levels = compare(records[a], records[b])
+        levels = compare(left, right)
         counts[tuple(levels[f] for f in FIELDS)] += 1
-    return counts, len(records)
+    return counts, n_records
 
 
 def _same_resident_id(a: dict, b: dict) -> bool:
