@@ -114,3 +114,36 @@ def test_a_missing_drop_folder_says_what_to_run(tmp_path, huitong_home):
     source = ParcelDropSource(lister=LocalDropLister(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match="serve_parcel"):
         list(source.extract(ARRIVED, ARRIVED + timedelta(hours=1), settings()))
+
+
+TRICKY_LINES = [b'{"a": "x", "b": null}', b'{"a": 1, "b": 2.50, "c": true, "d": [1, {"z": 1}], "e": {"y": null}}', b"",
+                b" \t\r", "\u3000".encode(), b"\xff\xfe", b'{"a": "\\ud800"}', b' {"a": "x"} ', b'{"a": "x"}\r', b"[1]",
+                b'{"a": [1', b'2]}, {"b": 1}', b'{"a": NaN, "a": 1e400}', b'{"a": "x"} {"b": 1}', b"{}",
+                '\ufeff{"a": "汉"}'.encode(), b'{"a": "\xe6\xb1"}', b'{"_arrival_hour": "sent"}', b'{"a": "\\u0000"}']  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lines_read_exactly_as_json_loads_reads_each_line(seed):
+    # parse_lines decodes the part once and calls json's scanner directly on '{...}' lines; the result must be the
+    # plain per-line reading: bytes.strip() for blank lines, UTF-8 per line, json.loads, objects only.
+    import random
+
+    from huitong.sources._files import parse_lines
+    from huitong.sources.base import as_text
+
+    rng = random.Random(seed)
+    for _ in range(300):
+        data = b"\n".join(rng.choice(TRICKY_LINES) for _ in range(rng.randint(0, 8)))
+        records, offsets = [], []
+        for number, raw in enumerate(data.split(b"\n")):
+            try:
+                record = json.loads(raw.decode("utf-8")) if raw.strip() else None
+            except ValueError:
+                record = "error"
+            if isinstance(record, dict):
+                records.append({**{k: as_text(v) for k, v in record.items()}, "_arrival_hour": "h"})
+            elif record is not None:
+                offsets.append(number)
+        parsed = parse_lines(data, {"_arrival_hour": "h"})
+        assert parsed.records == records and [list(r) for r in parsed.records] == [list(r) for r in records]
+        assert [offset for offset, _, _ in parsed.errors] == offsets
