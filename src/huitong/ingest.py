@@ -22,8 +22,9 @@ from huitong.lake import bronze, ledger
 from huitong.lake.landing import LandedBatch, land, load_batch
 from huitong.lake.records import record_hashes, records_table
 from huitong.pseudonymise import token
+from huitong.quality.datetimes import MISSING, iso_epoch_micros
 from huitong.sources import get_source
-from huitong.sources.base import record_hash
+from huitong.sources.base import NAIVE_OFFSET, record_hash
 
 log = logging.getLogger(__name__)
 
@@ -276,20 +277,23 @@ def _instant(micros: int) -> datetime:
 def _watermarks(source, record, table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     """Each record's watermark in UTC microseconds, and where it is missing or unparseable.
 
-    A source whose watermark reads one field (``watermark_field``) has it parsed once per distinct value: a batch
-    repeats the same hour or timestamp many times. Other sources are asked record by record."""
+    A source whose watermark is ``parse_timestamp`` of one field (``watermark_field``) has the field's distinct
+    values parsed a column at a time (huitong.quality.datetimes: the same instant as ``parse_timestamp`` for
+    every value it reads); values it does not read are asked of the source one by one. Other sources are asked
+    record by record."""
     field = getattr(source, "watermark_field", None)
     if field is not None and field in table.column_names:
         codes, distinct = _distinct(table[field])
-        parsed = [source.watermark({field: v}) for v in distinct]
-    else:
-        codes, parsed = (
-            np.arange(table.num_rows),
-            [source.watermark(record(i)) for i in range(table.num_rows)],
-        )
+        micros = iso_epoch_micros(pd.Series(distinct, dtype=object), NAIVE_OFFSET)
+        for i in np.flatnonzero(micros == MISSING).tolist():
+            moment = source.watermark({field: distinct[i]})
+            micros[i] = MISSING if moment is None else _micros(moment)
+        missing = micros == MISSING
+        return np.where(missing, 0, micros)[codes], missing[codes]
+    parsed = [source.watermark(record(i)) for i in range(table.num_rows)]
     known = np.array([p is not None for p in parsed], dtype=bool)
     micros = np.array([_micros(p) if p is not None else 0 for p in parsed], dtype=np.int64)
-    return micros[codes], ~known[codes]
+    return micros, ~known
 
 
 def column_tokens(key: bytes, kind: str, values: pa.Array | None, rows: int) -> pa.Array:

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from huitong.config import Settings
@@ -38,7 +38,8 @@ class Source(Protocol):
     def watermark(self, record: dict[str, str | None]) -> datetime | None: ...
 
     # Optional, for speed on large batches (huitong.ingest uses them when present):
-    #   watermark_field: str -- the one field watermark() reads, so the loader parses each distinct value once;
+    #   watermark_field: str -- watermark() is parse_timestamp() of this one field, so the loader parses the
+    #   field's distinct values a column at a time;
     #   parse_table(part_name, data) -> ParsedPart | None -- the records of parse() as ParsedPart.table, or None
     #   to have parse() read the part.
 
@@ -60,6 +61,9 @@ def record_hash(record: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(record, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
+NAIVE_OFFSET = timezone(timedelta(hours=8))  # the zone parse_timestamp gives a naive time
+
+
 def parse_timestamp(value: str | None) -> datetime | None:
     """ISO 8601 with an offset; a naive time is taken as the city's local time (UTC+8)."""
     if not value:
@@ -69,7 +73,5 @@ def parse_timestamp(value: str | None) -> datetime | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        from datetime import timedelta, timezone
-
-        moment = moment.replace(tzinfo=timezone(timedelta(hours=8)))
+        moment = moment.replace(tzinfo=NAIVE_OFFSET)
     return moment
