@@ -9,6 +9,7 @@ Trino, Iceberg on a Postgres JDBC catalog and S3; it refuses to start when a set
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,6 +36,14 @@ def _int_env(name: str, default: int) -> int:
     if number < 1:
         raise ConfigError(f"{name}={value!r} must be at least 1.")
     return number
+
+
+def _memory_env(name: str, default: str) -> str:
+    """A DuckDB memory size ('1GB', '512MB', '1.5GiB'), or 'none' for DuckDB's own default (80% of RAM)."""
+    value = _env(name, default).strip()
+    if value.lower() != "none" and not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, flags=re.IGNORECASE):
+        raise ConfigError(f"{name}={value!r} must be a memory size such as 1GB or 512MB, or none.")
+    return value
 
 
 def _port_env(name: str, default: int) -> int:
@@ -69,6 +78,9 @@ class Settings:
     # dbt docs (huitong.serving.docs): served on 127.0.0.1:docs_port; docs_url is where the dashboards link to.
     docs_port: int = 8580
     docs_url: str = "http://127.0.0.1:8580/"
+    # `huitong er link` (huitong.er.link): the DuckDB memory limit of its throwaway build; above it DuckDB spills to
+    # a temp folder inside the build. 'none': DuckDB's default, 80% of RAM.
+    er_memory_limit: str = "1GB"
 
     # Folders under HUITONG_HOME. Everything Huitong writes locally lives under one root so `make clean` is one rm.
     @property
@@ -191,6 +203,7 @@ def load_settings() -> Settings:
         ),
         docs_port=docs_port,
         docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{docs_port}/"),
+        er_memory_limit=_memory_env("HUITONG_ER_MEMORY_LIMIT", "1GB"),
     )
 
 

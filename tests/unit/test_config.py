@@ -36,3 +36,13 @@ def test_unknown_profile(monkeypatch, huitong_home):
     monkeypatch.setenv("HUITONG_PROFILE", "staging")
     with pytest.raises(ConfigError, match="not one of embedded, production"):
         load_settings()
+
+
+def test_er_memory_limit_is_a_size_or_none(monkeypatch, huitong_home):
+    assert load_settings().er_memory_limit == "1GB"
+    for value in ("750MB", "1.5GiB", "none"):
+        monkeypatch.setenv("HUITONG_ER_MEMORY_LIMIT", value)
+        assert load_settings().er_memory_limit == value
+    monkeypatch.setenv("HUITONG_ER_MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="HUITONG_ER_MEMORY_LIMIT"):
+        load_settings()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from huitong.config import settings
 from huitong.er.person_params import PARAMS_NAMESPACE, PARAMS_TABLE
 from huitong.er.reference_data import DBT_DIR
 from huitong.er.training import train_person, write_params_duckdb
@@ -73,9 +74,21 @@ def _write_project(root: Path, db_path: Path, entity: str = "person") -> None:
     )
     (root / "profiles.yml").write_text(
         f"{PROJECT_NAME}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
-        f"      path: '{db_path}'\n      schema: main\n      threads: 2\n",
+        f"      path: '{db_path}'\n      schema: main\n      threads: 2\n"
+        f"      config_options:\n{_duckdb_settings(root)}",
         encoding="utf-8",
     )
+
+
+def _duckdb_settings(root: Path) -> str:
+    """The build's DuckDB options (profile YAML lines; set when dbt opens the database): the memory limit of
+    HUITONG_ER_MEMORY_LIMIT, spilling to a folder inside the throwaway project; no insertion order kept (every
+    model and read that needs an order asks for one), so DuckDB may write tables in parallel and buffer less."""
+    limit = settings().er_memory_limit
+    lines = [f"temp_directory: '{root / 'duckdb_tmp'}'", "preserve_insertion_order: false"]
+    if limit.lower() != "none":
+        lines.insert(0, f"memory_limit: '{limit}'")
+    return "".join(f"        {line}\n" for line in lines)
 
 
 def _dbt(root: Path, *args: str) -> None:
