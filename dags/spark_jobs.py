@@ -1,6 +1,7 @@
 """Spark jobs for when the data outgrows one machine (manual runs, no schedule): the bulk backfill of a source's
-landed history into bronze-shaped Parquet, and person entity resolution at scale. Both are spark-submit runs of
-spark_jobs/*.py through Airflow's SparkSubmitOperator; the logic lives in huitong.spark (core venv).
+landed history into bronze-shaped Parquet, person entity resolution at scale, and marts too heavy for one
+machine. Each is a spark-submit run of spark_jobs/*.py through Airflow's SparkSubmitOperator; the logic lives in
+huitong.spark (core venv).
 
 The master is configuration, not code: HUITONG_SPARK_MASTER (default `local[*]`; `spark://host:7077` or
 `k8s://https://...` in production) becomes the Airflow connection `huitong_spark` unless that connection is
@@ -98,4 +99,20 @@ person_er_dag = spark_dag(
         ),
     },
     ["er"],
+)
+marts_dag = spark_dag(
+    "spark_marts",
+    "Spark: a mart too heavy for one machine (hotel_stays_daily = metric_hotel_stays_daily) from bronze",
+    "marts",
+    [
+        "{{ params.mart }}",
+        "--registrations={{ params.registrations }}",
+        "--jurisdictions={{ params.jurisdictions }}",
+    ],
+    {
+        "mart": Param("hotel_stays_daily", type="string", enum=["hotel_stays_daily"], description="the mart"),
+        "registrations": Param(type="string", description="bronze hotel registrations (Parquet path or URI)"),
+        "jurisdictions": Param(type="string", description="dim_jurisdiction (Parquet or CSV path or URI)"),
+    },
+    ["marts"],
 )

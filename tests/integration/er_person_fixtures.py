@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from huitong.config import Settings
@@ -34,6 +35,8 @@ PERSON_STORES = {
     "trade.trades": "trade/trades.parquet",
     "reference.key_businesses": "reference/key_businesses.parquet",
 }
+# Other stores a test may load the same way (not read by the person model).
+OTHER_STORES = {"reference.admin_divisions": "reference/admin_divisions.csv"}
 
 
 def load_store_bronze(cfg: Settings, name: str, before: str | None = None) -> int:
@@ -42,13 +45,20 @@ def load_store_bronze(cfg: Settings, name: str, before: str | None = None) -> in
     keeps the rows written before it (an earlier state of the same city); a store without `updated_at` (the
     registry snapshot) is loaded whole."""
     source = get_source(name)
-    table = pq.read_table(cfg.sources_dir / PERSON_STORES[name])
+    path = cfg.sources_dir / {**PERSON_STORES, **OTHER_STORES}[name]
+    if path.suffix == ".csv":
+        options = pacsv.ConvertOptions(column_types=dict.fromkeys(source.columns, pa.string()))
+        table = pacsv.read_csv(path, convert_options=options)
+    else:
+        table = pq.read_table(path)
     table = pa.table({c: pc.cast(table[c], pa.string()) for c in table.column_names})
     if before is not None and "updated_at" in table.column_names:
         table = table.filter(pc.less(table["updated_at"], before))
     key = cfg.hmac_key()
     for column, kind in source.pseudonymised:  # the loader's own tokens (once per distinct value)
-        table = table.append_column(f"{column}_token", column_tokens(key, kind, table[column], table.num_rows))
+        table = table.append_column(
+            f"{column}_token", column_tokens(key, kind, table[column], table.num_rows)
+        )
     mark = "updated_at" if "updated_at" in table.column_names else "'2026-01-01T00:00:00+08:00'"
     cfg.build_db.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(cfg.build_db)) as con:

@@ -53,4 +53,7 @@ def test_every_dag_imports_with_its_wiring(tmp_path):
     # checks the master they submit to).
     assert dags["spark_backfill"]["tasks"] == ["backfill_bronze"]
     assert dags["spark_person_er"]["tasks"] == ["person_er"]
-    assert dags["spark_backfill"]["schedule"] == dags["spark_person_er"]["schedule"] == "NullTimetable"
+    assert dags["spark_marts"]["tasks"] == ["marts"]
+    assert {dags[d]["schedule"] for d in ("spark_backfill", "spark_person_er", "spark_marts")} == {
+        "NullTimetable"
+    }
