@@ -114,7 +114,11 @@ def mobile_phone_problem(value: str) -> str | None:
 
 def iso_datetime_range(rule: Rule, env: CheckEnv) -> tuple[datetime | None, datetime | None]:
     """The earliest and latest instants an iso_datetime rule accepts (None: no bound)."""
-    not_before, ahead = rule.params.get("not_before"), rule.params.get("max_ahead_hours")
+    return _iso_bounds(rule.params.get("not_before"), rule.params.get("max_ahead_hours"), env)
+
+
+@lru_cache(maxsize=256)  # asked once per failing value when reasons are written: the same few rules and envs
+def _iso_bounds(not_before: object, ahead: object, env: CheckEnv) -> tuple[datetime | None, datetime | None]:
     return (
         _day_start(not_before, env) if not_before else None,
         env.now + timedelta(hours=float(ahead)) if ahead is not None else None,
@@ -122,10 +126,10 @@ def iso_datetime_range(rule: Rule, env: CheckEnv) -> tuple[datetime | None, date
 
 
 def iso_datetime_problem(value: str, rule: Rule, env: CheckEnv) -> str | None:
-    if not _ISO_DATETIME.match(value):
-        return "is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)"
-    parsed = parse_iso_datetime(value, env.tz)
+    parsed = parse_iso_datetime(value, env.tz)  # None when the pattern fails too: then say which
     if parsed is None:
+        if not _ISO_DATETIME.match(value):
+            return "is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)"
         return "is not a real calendar date-time"
     earliest, latest = iso_datetime_range(rule, env)
     if earliest is not None and parsed < earliest:

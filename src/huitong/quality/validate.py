@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from huitong.config import settings
 from huitong.quality import gx_suite
@@ -144,6 +145,12 @@ def _jsonable(value: Any) -> Any:
 
 def _payloads(df: pd.DataFrame, positions: list[int]) -> list[str]:
     """Each row as JSON text with every column the batch had, including ones the suite does not know."""
+    names = [str(c) for c in df.columns]
+    if len(set(names)) == len(names) and all(isinstance(t, pd.StringDtype) for t in df.dtypes):
+        # Text columns (what the loader passes) through Arrow: the same dicts (str or None per column) without
+        # pandas boxing every cell, which cost ~50 us a quarantined row.
+        rows = pa.Table.from_pandas(df.iloc[positions], preserve_index=False).to_pylist()
+        return [json.dumps(r, ensure_ascii=False, default=str) for r in rows]
     records = df.iloc[positions].to_dict(orient="records")
     return [
         json.dumps({str(k): _jsonable(v) for k, v in r.items()}, ensure_ascii=False, default=str)
