@@ -112,6 +112,8 @@ COLUMNAR_CASES = {
     ),
     "lf line ends and an unmapped column": "trade_id,shop_code,金额(元)\nA,B,1.5\nC,D,\n",
     "a whitespace-only header cell in the middle": "trade_id, ,shop_code\nA,x,B\n",
+    # ASCII header, non-ASCII cells: in GB18030 the header reads as UTF-8 and only the cells tell the encoding.
+    "an ascii header over chinese cells": "trade_id,seller_name\nT1,张三\nT2,李四\n",
 }
 READ_BY_PARSE = {
     "quoted cells": 'trade_id,shop_name\nT1,"店, 铺"\n',

@@ -13,6 +13,7 @@ are whole local days) and lands the files unchanged. Parsing copes with what sho
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import unicodedata
@@ -186,15 +187,26 @@ class TradeUploadSource:
         """``parse`` for a plain CSV, read by Arrow's C++ reader into string columns (~20x faster than the csv
         module plus a dict per row); None for anything else (xlsx, quoting, ragged rows, unreadable), which
         ``parse`` then reads. The records are the ones ``parse`` gives, in the same order."""
+        import pyarrow as pa
+
         if part_name.lower().endswith(".xlsx"):
             return None
-        try:
-            text, _ = decode(data)
-        except ValueError:
-            return None
-        if '"' in text or "\x00" in text:
+        # In UTF-8 and GB18030 alike a quote or NUL byte is never part of a multi-byte character: testing the bytes
+        # is testing the decoded text.
+        if b'"' in data or b"\x00" in data:
             return None  # quoted cells (and the error cases) keep the csv module's exact reading
-        table = _plain_csv_table(text)
+        body = data.removeprefix(codecs.BOM_UTF8)
+        try:  # UTF-8 (what decode() tries first): Arrow reads the bytes as they are, and checks every cell is UTF-8
+            table = _plain_csv_table(body[: body.find(b"\n") + 1 or len(body)].decode("utf-8"), body)
+        except (UnicodeError, pa.ArrowInvalid):
+            try:
+                text, _ = decode(data)
+            except ValueError:
+                return None
+            try:
+                table = _plain_csv_table(text[: text.find("\n") + 1 or len(text)], text.encode("utf-8"))
+            except (UnicodeError, pa.ArrowInvalid):
+                return None
         return None if table is None else ParsedPart(table=table)
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
@@ -210,28 +222,31 @@ SPACE_CODE_POINTS = (
 _BLANK = "^[" + "".join(f"\\x{{{c:x}}}" for c in SPACE_CODE_POINTS) + "]*$"
 
 
-def _plain_csv_table(text: str):
-    """An unquoted CSV as string columns named by map_headers, blank cells None and blank rows dropped (as
-    rows_to_records does); None when Arrow's reading could differ from the csv module's (ragged rows, a header
-    with blank trailing cells)."""
+def _plain_csv_table(head: str, data: bytes):
+    """An unquoted CSV (``data``, UTF-8; ``head``, its text up to the first line feed) as string columns named by
+    map_headers, blank cells None and blank rows dropped (as rows_to_records does); None when Arrow's reading could
+    differ from the csv module's (ragged rows, a header with blank trailing cells). Raises pa.ArrowInvalid when a
+    cell is not UTF-8 (or the rows are ragged)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from pyarrow import csv as pacsv
 
-    header = next(csv.reader(io.StringIO(text, newline="")), None)
+    header = next(csv.reader(io.StringIO(head, newline="")), None)
     if not header or not (header[-1] or "").strip() or not any(h.strip() for h in header):
         return None
     names = [f"c{i}" for i in range(len(header))]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False
             ),
         )
-    except (pa.ArrowInvalid, UnicodeError):
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc).upper().replace("-", ""):
+            raise  # not UTF-8: the caller decodes the file as decode() does and tries again
         return None
     columns = [pc.if_else(pc.match_substring_regex(table[n], _BLANK), None, table[n]) for n in names]
     blank_row = None
