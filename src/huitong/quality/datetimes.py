@@ -43,7 +43,7 @@ def epoch_micros(value: str, tz: tzinfo) -> int:
 
 def iso_epoch_micros(values: pd.Series, tz: tzinfo) -> np.ndarray:
     """Microseconds since the epoch for each value (text; NA allowed), MISSING where parse_iso_datetime gives None."""
-    text = pa.array(values.astype(object).where(values.notna(), None).to_numpy(), type=pa.string())
+    text = _arrow_text(values)
     out = np.full(len(text), MISSING, dtype=np.int64)
     if not len(text):
         return out
@@ -67,9 +67,17 @@ def iso_epoch_micros(values: pd.Series, tz: tzinfo) -> np.ndarray:
     present = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     unsettled = present & (out == MISSING)
     if unsettled.any():
-        raw = values.astype(object).to_numpy()
-        out[unsettled] = [epoch_micros(v, tz) for v in raw[unsettled]]
+        out[unsettled] = [epoch_micros(v, tz) for v in text.filter(pa.array(unsettled)).to_pylist()]
     return out
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """The column as an Arrow string array: Arrow-backed text as it is (no Python str per value), else converted."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage.startswith("pyarrow"):
+        text = pa.array(values.array)
+        text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+        return text.cast(pa.string())
+    return pa.array(values.astype(object).where(values.notna(), None).to_numpy(), type=pa.string())
 
 
 def _apply_offsets(wall: np.ndarray, parts: pa.StructArray, tz: tzinfo) -> np.ndarray:
