@@ -14,11 +14,9 @@ programme, device_code, device_name, civil_code, longitude, latitude, first_seen
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +72,7 @@ def _write_project(root: Path, db_path: Path, entity: str = "person") -> None:
     )
     (root / "profiles.yml").write_text(
         f"{PROJECT_NAME}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
-        f"      path: '{db_path}'\n      schema: main\n      threads: 2\n"
+        f"      path: '{db_path}'\n      schema: main\n      threads: 2\n      keep_open: false\n"
         f"      config_options:\n{_duckdb_settings(root)}",
         encoding="utf-8",
     )
@@ -92,13 +90,28 @@ def _duckdb_settings(root: Path) -> str:
 
 
 def _dbt(root: Path, *args: str) -> None:
-    dbt_bin = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt_bin), *args, "--project-dir", str(root), "--profiles-dir", str(root),
-           "--log-path", str(root / "logs"), "--target-path", str(root / "target")]  # fmt: skip
-    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False,
-                          env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"dbt {args[0]} failed in the er link project:\n{done.stdout[-4000:]}")
+    """One dbt command in this process (dbt's programmatic runner): dbt and its adapter are imported once per
+    `er link`, not once per command (~3 s each on 2 cores). Console output off; dbt's log stays in root/logs.
+    The profile's keep_open: false makes dbt close the database after each command, so this process can open it
+    with other options (training reads it read-only)."""
+    from dbt.cli.main import dbtRunner
+
+    with warnings.catch_warnings():
+        # agate, loading the seeds: a seed's column_types name columns of the other `er` seeds
+        warnings.filterwarnings(
+            "ignore", message='".*" does not match the name of any column', category=RuntimeWarning
+        )
+        done = dbtRunner().invoke(
+            [*args, "--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
+             "--target-path", str(root / "target"), "--log-level", "none", "--log-level-file", "debug",
+             "--no-send-anonymous-usage-stats"]
+        )  # fmt: skip
+    if not done.success:
+        log_file = root / "logs" / "dbt.log"
+        tail = log_file.read_text(encoding="utf-8", errors="replace")[-4000:] if log_file.exists() else ""
+        raise RuntimeError(
+            f"dbt {args[0]} failed in the er link project ({done.exception or 'see log'}):\n{tail}"
+        )
 
 
 def _load_input(db_path: Path, input_path: Path, entity: str = "person") -> int:
@@ -117,8 +130,9 @@ def _load_input(db_path: Path, input_path: Path, entity: str = "person") -> int:
             for c in spec.columns
         )  # fmt: skip
         con.execute("create schema if not exists er_input")
+        # A view, not a copy: the records model reads the Parquet file itself, once.
         con.execute(
-            f"create or replace table er_input.{spec.input_table} as select {select}"
+            f"create or replace view er_input.{spec.input_table} as select {select}"
             f" from read_parquet('{input_path}')"
         )
         return con.execute(f"select count(*) from er_input.{spec.input_table}").fetchone()[0]
