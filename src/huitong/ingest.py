@@ -295,10 +295,14 @@ def _watermarks(source, record, table: pa.Table) -> tuple[np.ndarray, np.ndarray
     record by record."""
     field = getattr(source, "watermark_field", None)
     if field is not None and field in table.column_names:
-        codes, distinct = _distinct(table[field])
-        micros = iso_epoch_micros(pd.Series(distinct, dtype=object), NAIVE_OFFSET)
+        encoded = table[field].combine_chunks().dictionary_encode()
+        distinct = encoded.dictionary  # Arrow text in, no Python str per value; null is code len(distinct)
+        codes = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+        micros = np.append(
+            iso_epoch_micros(pd.Series(pd.arrays.ArrowStringArray(distinct)), NAIVE_OFFSET), MISSING
+        )
         for i in np.flatnonzero(micros == MISSING).tolist():
-            moment = source.watermark({field: distinct[i]})
+            moment = source.watermark({field: distinct[i].as_py() if i < len(distinct) else None})
             micros[i] = MISSING if moment is None else _micros(moment)
         missing = micros == MISSING
         return np.where(missing, 0, micros)[codes], missing[codes]
