@@ -135,7 +135,7 @@ def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | Non
     """Parse, hash, check the window, validate (Great Expectations) and pseudonymise a landed batch: the rows
     `load` writes, without writing them. Pure apart from reading the landed files.
 
-    Columnar after parsing: the records become Arrow columns once, and hashing (DuckDB), the duplicate, watermark
+    Columnar after parsing: the records become Arrow columns once, and hashing (Arrow and hashlib), the duplicate, watermark
     and window rules, validation and tokens (once per distinct value) work on whole columns. A Python loop over
     every record cost ~30 us a record, which capped a load near 30k records/s before Great Expectations ran."""
     cfg = cfg or settings()
