@@ -80,7 +80,7 @@ class Settings:
     docs_url: str = "http://127.0.0.1:8580/"
     # `huitong er link` (huitong.er.link): the DuckDB memory limit of its throwaway build; above it DuckDB spills to
     # a temp folder inside the build. 'none': DuckDB's default, 80% of RAM.
-    er_memory_limit: str = "1GB"
+    er_memory_limit: str = "750MB"
 
     # Folders under HUITONG_HOME. Everything Huitong writes locally lives under one root so `make clean` is one rm.
     @property
@@ -203,7 +203,7 @@ def load_settings() -> Settings:
         ),
         docs_port=docs_port,
         docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{docs_port}/"),
-        er_memory_limit=_memory_env("HUITONG_ER_MEMORY_LIMIT", "1GB"),
+        er_memory_limit=_memory_env("HUITONG_ER_MEMORY_LIMIT", "750MB"),
     )
 
 

@@ -175,6 +175,7 @@ def test_superset_query_log_lands_in_the_audit_trail(
 
     from huitong.config import settings
     from huitong.ingest import ensure_tables, land_window, load
+    from huitong.lake.catalog import get_catalog
     from huitong.sources.audit import SOURCE
 
     started = datetime.now(UTC) - timedelta(seconds=1)
@@ -213,7 +214,12 @@ def test_superset_query_log_lands_in_the_audit_trail(
         # Landed and loaded like any batch: every record passes the audit suite (path among the known paths).
         ensure_tables(cfg)
         result = load(land_window("audit.queries", *window, cfg).batch_id, cfg)
-        assert (result.loaded, result.quarantined) == (len(records), 0)
+        quarantined = [
+            (r["rules"], r["reason"], r["payload"])
+            for r in get_catalog(cfg).load_table("quarantine.quarantined_rows").scan().to_arrow().to_pylist()
+            if r["_batch_id"] == result.batch_id
+        ]
+        assert (result.loaded, result.quarantined, quarantined) == (len(records), 0, [])
     finally:
         settings.cache_clear()
 

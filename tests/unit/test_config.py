@@ -39,7 +39,7 @@ def test_unknown_profile(monkeypatch, huitong_home):
 
 
 def test_er_memory_limit_is_a_size_or_none(monkeypatch, huitong_home):
-    assert load_settings().er_memory_limit == "1GB"
+    assert load_settings().er_memory_limit == "750MB"
     for value in ("750MB", "1.5GiB", "none"):
         monkeypatch.setenv("HUITONG_ER_MEMORY_LIMIT", value)
         assert load_settings().er_memory_limit == value
