@@ -39,7 +39,7 @@ run as (
 ),
 
 latest as (
-    select record_key, entity_id from ({{ latest_per_key('select * from history', 'record_key', 'run_seq desc') }}) as l
+    {{ er_latest_ids('history') }}
 ),
 
 previous as (
@@ -153,11 +153,11 @@ from assigned
 cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp(6))
 {%- endmacro -%}
 
-{#- The current id of every record the clustering model holds now (records that left the sources keep their
-    history rows but are not listed). -#}
-{%- macro er_current_ids(history, key_column='record_key') -%}
-select record_key as {{ key_column }}, entity_id
-from ({{ latest_per_key('select record_key, entity_id, run_seq from ' ~ history, 'record_key', 'run_seq desc') }}) as l
+{#- Each record's latest id, the current map (records that left the sources keep their rows): an aggregate (max_by
+    on DuckDB and Trino alike), not a window, because a window over every record did not fit er link's memory limit
+    at 5M records (DuckDB spills aggregates, not all windows). A record has one row per run_seq at most. -#}
+{%- macro er_latest_ids(history) -%}
+select record_key, max_by(entity_id, run_seq) as entity_id from {{ history }} group by record_key
 {%- endmacro -%}
 
 {#- The merge / split log of an id history: per run and (old id, new id), the kind and how many records moved. -#}

@@ -165,9 +165,9 @@ def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool
         for input_path, output_path in runs:
             records = _load_input(db_path, Path(input_path).resolve(), entity)
             training = train and entity == "person" and records >= 2
-            # Training reads the records and the scored pairs only: the clustering (and the id map, which must
-            # take the clusters of the trained parameters, not provisional default ones) waits for the rebuild.
-            _dbt(root, "run", *(("--exclude", "int_persons_clustered+") if training else ()))
+            # Training reads the records and the pairs' comparison levels only: the scores, the clustering and the
+            # id map (which must take the clusters of the trained parameters) are built once, after it.
+            _dbt(root, "run", *(("--exclude", "int_persons_scored+") if training else ()))
             trained = None
             if training:
                 trained = train_person(db_path, random_pairs=min(100_000, records * 20))

@@ -1,4 +1,4 @@
-"""The person model's comparison levels: the Python twin of `int_persons_scored`'s CASE expressions.
+"""The person model's comparison levels: the Python twin of `int_persons_compared`'s CASE expressions.
 
 EM training computes levels for random record pairs here (to estimate u) and reads the levels dbt computed for the
 candidate pairs (to estimate m); a test holds the two definitions to the same answers. Each field compares two
@@ -25,7 +25,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "address": ("exact", "fuzzy", "different"),
 }
 
-# Thresholds shared with the SQL (int_persons_scored reads the same numbers from dbt vars' defaults).
+# Thresholds shared with the SQL (int_persons_compared reads the same numbers from dbt vars' defaults).
 NAME_FUZZY_SIMILARITY = 0.66  # 3-character names with one character different
 PINYIN_FUZZY_SIMILARITY = 0.75  # zhangwei / zhangwen
 ADDRESS_FUZZY_SIMILARITY = 0.7

@@ -3,7 +3,7 @@
 As Splink does it: u (level frequencies among different people) from random record pairs, where almost every pair
 is a non-match; m (level frequencies among matches) and lambda (the share of candidate pairs that match) by
 expectation-maximisation over the candidate pairs' comparison vectors, u held fixed. The candidate pairs' levels
-are the ones dbt computed (`int_persons_scored`); the random pairs' levels come from huitong.er.person_comparisons,
+are the ones dbt computed (`int_persons_compared`); the random pairs' levels come from huitong.er.person_comparisons,
 the SQL's twin. EM works on distinct comparison vectors with their counts, so it costs nothing per pair.
 """
 
@@ -113,7 +113,7 @@ def expectation_maximisation(
 def candidate_vectors(con: duckdb.DuckDBPyConnection) -> Counter[Vector]:
     columns = ", ".join(f"{f}_level" for f in FIELDS)
     rows = con.execute(
-        f"select {columns}, count(*) from intermediate.int_persons_scored group by all"
+        f"select {columns}, count(*) from intermediate.int_persons_compared group by all"
     ).fetchall()
     return Counter({tuple(r[:-1]): r[-1] for r in rows})
 
@@ -166,7 +166,7 @@ def _same_resident_id(a: dict, b: dict) -> bool:
 
 
 def train_person(db_path: Path, random_pairs: int = 100_000, seed: int = 20261123) -> Trained:
-    """Estimate the person model's parameters from a build that has int_person_records and int_persons_scored."""
+    """Estimate the person model's parameters from a build that has int_person_records and int_persons_compared."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         candidates = candidate_vectors(con)
         randoms, n_records = random_vectors(con, random_pairs, seed)
