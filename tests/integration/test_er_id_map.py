@@ -34,7 +34,8 @@ def build(root: Path, clusters: dict[str, list[str]]) -> None:
     args = ["run", "--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
             "--target-path", str(root / "target"), "--quiet"]  # fmt: skip
     result = dbtRunner().invoke(args)
-    assert result.success, result.exception
+    failed = [r.message for r in getattr(result.result, "results", []) if str(r.status) != "success"]
+    assert result.success, result.exception or failed
 
 
 def ids(root: Path) -> dict[str, str]:
@@ -76,7 +77,7 @@ def project(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     (models / "current_ids.sql").write_text(
-        "{{ config(materialized='table') }}\n{{ er_current_ids(ref('id_history')) }}\n", encoding="utf-8"
+        "{{ config(materialized='table') }}\n{{ er_latest_ids(ref('id_history')) }}\n", encoding="utf-8"
     )
     (models / "id_changes.sql").write_text(
         "{{ config(materialized='view') }}\n{{ er_id_changes(ref('id_history')) }}\n", encoding="utf-8"
