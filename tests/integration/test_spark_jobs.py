@@ -27,6 +27,7 @@ from huitong.lake.catalog import get_catalog
 from huitong.lake.ledger import read_ledger
 from huitong.quality.validate import BatchValidationError
 from huitong.simulate.serve_trade import upload_dir, write_uploads
+from huitong.spark.marts import HOTEL_STAYS_COLUMNS
 from huitong.spark.parity import agrees, compare
 from tests.integration.source_city import simulated_city
 
@@ -203,8 +204,7 @@ def test_hotel_stays_mart_on_spark_equals_the_dbt_model(hotel_stays):
     duck, spark = hotel_stays["duck"], hotel_stays["spark"]
 
     def rows(table) -> list[tuple]:
-        columns = ["stay_date", "district_code", "jurisdiction_code", "district_name", "stays", "guests"]
-        return sorted((tuple(r.values()) for r in table.select(columns).to_pylist()), key=repr)
+        return sorted((tuple(r.values()) for r in table.select(HOTEL_STAYS_COLUMNS).to_pylist()), key=repr)
 
     assert duck.num_rows > 100
     assert rows(spark) == rows(duck)

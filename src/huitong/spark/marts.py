@@ -13,8 +13,9 @@ registration and by (day, district).
 | stays = `count(*)`, guests = `count(distinct coalesce(guest_id_token, registration_id))` | the same |
 | district name from `dim_jurisdiction` (level `district`), else `未知 unknown` | the same, from a copy of dim_jurisdiction |
 
-Check-in times in bronze passed the source's ISO date-time rule (GX), so both parsers see well-formed values; a
-time without an offset is read in UTC on both (DuckDB's build session and Spark's are UTC).
+Check-in times in bronze passed the source's ISO date-time rule (GX), so both parsers see well-formed values with
+their offset; a time without one would be read in each engine's session time zone (Spark's is UTC here; DuckDB's
+is the machine's), which the parity test does not cover.
 """
 
 from __future__ import annotations
