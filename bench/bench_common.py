@@ -2,7 +2,7 @@
 
 - run_measured: wall time and peak summed RSS of a command's process tree, sampled from outside, so each engine is
   measured in its own process and fairly.
-- simulated_city / simulated_registrations: a simulated city with at least N records (hidden ground truth beside it).
+- simulated_city: a simulated city with at least N records (hidden ground truth beside it).
 - machine: what the results were measured on.
 - run_sizes: the per-size loop (fresh work folder, results written after every size).
 - save_results: bench/results/<name>.json and the plot <name>.png.
@@ -65,7 +65,19 @@ def run_measured(cmd: list[str], env: dict[str, str], timeout: float) -> dict:
     return result
 
 
-def simulated_city(home: Path, records: int, per_scale: float = 38_000) -> Path:
+# Records per unit of the simulator's scale (a year of history): hotel registrations, or person records of every
+# source (huitong.er.city_input.person_input). The scale tops out at 100.
+PER_SCALE = {"hotel": 38_000, "all": 171_000}
+
+
+def person_sources(persons: str) -> tuple[str, ...]:
+    """--persons hotel|all as the sources of huitong.er.city_input.person_input."""
+    from huitong.er.city_input import PERSON_SOURCES
+
+    return PERSON_SOURCES if persons == "all" else ("hotel",)
+
+
+def simulated_city(home: Path, records: int, per_scale: float = PER_SCALE["hotel"]) -> Path:
     """A simulated city (its HUITONG_HOME) with at least `records` records of the kind counted by `per_scale`
     (records per unit of scale over the year of history: ~38k hotel registrations, ~171k person records of all
     sources); the hidden ground truth lies beside the sources."""
@@ -79,11 +91,6 @@ def simulated_city(home: Path, records: int, per_scale: float = 38_000) -> Path:
         simulate(load_settings(), log=lambda _: None, seed=20261123, scale=max(records / per_scale * 1.1, 0.1),
                  start=date(2025, 6, 1), as_of=date(2026, 6, 1))  # fmt: skip
     return home
-
-
-def simulated_registrations(home: Path, records: int) -> Path:
-    """A simulated city with at least `records` hotel registrations; the path of its registrations store."""
-    return simulated_city(home, records) / "sources" / "hotel" / "registrations.parquet"
 
 
 def machine() -> dict:

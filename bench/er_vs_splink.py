@@ -47,8 +47,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
     CORE_BIN,
+    PER_SCALE,
     RESULTS,
     machine,
+    person_sources,
     run_measured,
     run_sizes,
     save_results,
@@ -56,7 +58,6 @@ from bench_common import (  # noqa: E402
 )
 
 THRESHOLD = 0.99
-PER_SCALE = {"hotel": 38_000, "all": 171_000}  # records per unit of the simulator's scale (a year of history)
 RESULT_NAME = {"hotel": "er_vs_splink", "all": "er_vs_splink_all_sources"}
 SPLINK_STANDARDISE = r"""
 with src as (select * from read_parquet('{input}'))
@@ -274,9 +275,7 @@ def main() -> None:
         splink_run(*args.splink_run)
         return
 
-    from huitong.er.city_input import PERSON_SOURCES
-
-    sources = PERSON_SOURCES if args.persons == "all" else ("hotel",)
+    sources = person_sources(args.persons)
     home = args.home or simulated_city(args.work / "city", max(args.sizes), PER_SCALE[args.persons])
     truth = load_truth(home, sources)
 

@@ -1,17 +1,22 @@
 """Person entity resolution: Spark (local[2]) against the DuckDB path (the dbt models, 2 threads) on the same records.
 
-For each size: the first N hotel registrations of a simulated city (by updated_at) as the documented person input,
-then (a) the DuckDB baseline, `huitong.er.link` with the committed parameters (the dbt person models in a
+For each size: the first N person records of a simulated city (by updated_at) as the documented person input
+(`huitong.er.city_input.person_input`): hotel registrations (`--persons hotel`, the default) or every person source
+(`--persons all`: hotel guests, rental landlords and tenants, parcel senders and recipients, trade sellers), then (a) the DuckDB baseline, `huitong.er.link` with the committed parameters (the dbt person models in a
 throwaway project; DuckDB on this 2-core machine uses 2 threads) and (b) `spark-submit --master local[2]
 spark_jobs/person_er.py` with the same parameters. Each path runs as its own process tree; wall time and peak
 memory (the tree's summed RSS, sampled every 0.2 s) are measured from outside. The outputs are compared
 (huitong.spark.parity) so every row of the result says whether the two paths agreed.
 
-    .venvs/core/bin/python bench/spark_vs_duckdb.py [--sizes 10000 100000 1000000] [--registrations R.parquet]
+    .venvs/core/bin/python bench/spark_vs_duckdb.py [--sizes 10000 100000 1000000] [--home CITY_HOME]
+        [--persons all] [--spark-driver-memory 4g] [--spark-shuffle-partitions 8]
 
-Without --registrations it simulates a city big enough for the largest size under --work (scale 27 for 1M).
+Without --home it simulates a city big enough for the largest size under --work (scale 27 for 1M registrations,
+scale 64 for 10M person records of every source). DuckDB's memory limit is `er link`'s (HUITONG_ER_MEMORY_LIMIT,
+default auto: scaled to the input); Spark's driver memory and shuffle partitions are options, recorded per row.
 
-Writes bench/results/spark_vs_duckdb.json and spark_vs_duckdb.png (time and memory against size, Spark / DuckDB).
+Writes bench/results/spark_vs_duckdb.json and spark_vs_duckdb.png (time and memory against size, Spark / DuckDB;
+`--persons all`: spark_vs_duckdb_all_sources.json and .png).
 """
 
 from __future__ import annotations
@@ -19,19 +24,24 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (  # noqa: E402
     CORE_BIN,
+    PER_SCALE,
     RESULTS,
     ROOT,
     machine,
+    person_sources,
     run_measured,
     run_sizes,
     save_results,
-    simulated_registrations,
+    simulated_city,
 )
+
+RESULT_NAME = {"hotel": "spark_vs_duckdb", "all": "spark_vs_duckdb_all_sources"}
 
 DUCKDB_RUN = """
 import sys
@@ -43,23 +53,29 @@ link(Path(sys.argv[1]), Path(sys.argv[2]) / "clusters_out.parquet", train=False,
 """
 
 
-def bench_size(registrations: Path, size: int, work: Path, timeout: float) -> dict:
-    from huitong.spark.parity import agrees, compare, hotel_person_input
+def bench_size(home: Path, sources: tuple[str, ...], size: int, work: Path, timeout: float,
+               spark_conf: dict) -> dict:  # fmt: skip
+    from huitong.er.city_input import person_input
+    from huitong.er.link import memory_limit
+    from huitong.spark.parity import agrees, compare
 
     work.mkdir(parents=True, exist_ok=True)
-    records = hotel_person_input(registrations, work / "input.parquet", size)
+    records = person_input(home / "sources", work / "input.parquet", size, sources)
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}  # fmt: skip
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "TMPDIR": str(work)}  # fmt: skip
     duck = run_measured([sys.executable, "-c", DUCKDB_RUN, str(work / "input.parquet"), str(work / "duck")],
                         env, timeout)  # fmt: skip
     spark = run_measured(
-        [str(CORE_BIN / "spark-submit"), "--master", "local[2]", "--driver-memory", "4g",
-         "--conf", "spark.sql.shuffle.partitions=8", "--conf", "spark.ui.enabled=false",
+        [str(CORE_BIN / "spark-submit"), "--master", "local[2]", "--driver-memory", spark_conf["driver_memory"],
+         "--conf", f"spark.sql.shuffle.partitions={spark_conf['shuffle_partitions']}",
+         "--conf", "spark.ui.enabled=false", "--conf", f"spark.local.dir={work / 'spark_tmp'}",
          str(ROOT / "spark_jobs" / "person_er.py"), "--input", str(work / "input.parquet"),
          "--output", str(work / "spark")],
         env, timeout,
     )  # fmt: skip
-    row = {"records": records, "duckdb": duck, "spark": spark}
+    row = {"records": records, "duckdb": duck, "spark": spark,
+           "settings": {"duckdb_memory_limit": memory_limit(records), "duckdb_threads": 2, "spark_master": "local[2]",
+                        **{f"spark_{k}": v for k, v in spark_conf.items()}}}  # fmt: skip
     if duck["ok"] and spark["ok"]:
         diff = compare(work / "duck", work / "spark")
         row["parity"] = {"agrees": agrees(diff), **diff}
@@ -92,35 +108,50 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def write_results(rows: list[dict]) -> None:
+def write_results(rows: list[dict], name: str) -> None:
     out = {
         "benchmark": "person ER, Spark local[2] vs DuckDB (dbt person models), same records and parameters",
         "machine": machine(),
         "baseline": "duckdb",
         "rows": rows,
     }
-    save_results("spark_vs_duckdb", out, lambda png: plot(rows, png))
+    save_results(name, out, lambda png: plot(rows, png))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--registrations",
-        type=Path,
-        help="simulator's hotel registrations.parquet (default: simulate a city)",
-    )
+    parser.add_argument("--home", type=Path, help="a simulated city's HUITONG_HOME (default: simulate one)")
+    parser.add_argument("--persons", choices=("hotel", "all"), default="hotel",
+                        help="hotel registrations only, or every person source of the city")  # fmt: skip
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--spark-driver-memory", default="4g", help="spark-submit --driver-memory (local mode: all)"
+    )
+    parser.add_argument(
+        "--spark-shuffle-partitions", type=int, default=8, help="spark.sql.shuffle.partitions"
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/huitong-bench-spark"))
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per path and size")
     parser.add_argument("--keep", action="store_true", help="keep the work folders")
     args = parser.parse_args()
 
-    registrations = args.registrations or simulated_registrations(args.work / "city", max(args.sizes))
-    run_sizes(args.sizes, args.work, args.keep,
-              lambda size, work: bench_size(registrations, size, work, args.timeout), write_results)  # fmt: skip
-    print(f"wrote {RESULTS / 'spark_vs_duckdb.json'} and .png")
+    sources = person_sources(args.persons)
+    home = args.home or simulated_city(args.work / "city", max(args.sizes), PER_SCALE[args.persons])
+    spark_conf = {
+        "driver_memory": args.spark_driver_memory,
+        "shuffle_partitions": args.spark_shuffle_partitions,
+    }
+
+    def bench_one(size: int, work: Path) -> dict:
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        row = bench_size(home, sources, size, work, args.timeout, spark_conf)
+        return {"started_at": started, "persons": args.persons, **row}
+
+    run_sizes(args.sizes, args.work, args.keep, bench_one,
+              lambda rows: write_results(rows, RESULT_NAME[args.persons]))  # fmt: skip
+    print(f"wrote {RESULTS / RESULT_NAME[args.persons]}.json and .png")
 
 
 if __name__ == "__main__":

@@ -39,10 +39,13 @@ def _int_env(name: str, default: int) -> int:
 
 
 def _memory_env(name: str, default: str) -> str:
-    """A DuckDB memory size ('1GB', '512MB', '1.5GiB'), or 'none' for DuckDB's own default (80% of RAM)."""
+    """A DuckDB memory size ('1GB', '512MB', '1.5GiB'), 'auto' (the reader scales it to its work), or 'none' for
+    DuckDB's own default (80% of RAM)."""
     value = _env(name, default).strip()
-    if value.lower() != "none" and not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, flags=re.IGNORECASE):
-        raise ConfigError(f"{name}={value!r} must be a memory size such as 1GB or 512MB, or none.")
+    if value.lower() not in ("none", "auto") and not re.fullmatch(
+        r"\d+(\.\d+)?\s*[KMGT]i?B", value, flags=re.IGNORECASE
+    ):
+        raise ConfigError(f"{name}={value!r} must be a memory size such as 1GB or 512MB, auto or none.")
     return value
 
 
@@ -79,8 +82,9 @@ class Settings:
     docs_port: int = 8580
     docs_url: str = "http://127.0.0.1:8580/"
     # `huitong er link` (huitong.er.link): the DuckDB memory limit of its throwaway build; above it DuckDB spills to
-    # a temp folder inside the build. 'none': DuckDB's default, 80% of RAM.
-    er_memory_limit: str = "750MB"
+    # a temp folder inside the build. 'auto': scaled to the input (huitong.er.link.memory_limit); 'none': DuckDB's
+    # default, 80% of RAM.
+    er_memory_limit: str = "auto"
 
     # Folders under HUITONG_HOME. Everything Huitong writes locally lives under one root so `make clean` is one rm.
     @property
@@ -203,7 +207,7 @@ def load_settings() -> Settings:
         ),
         docs_port=docs_port,
         docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{docs_port}/"),
-        er_memory_limit=_memory_env("HUITONG_ER_MEMORY_LIMIT", "750MB"),
+        er_memory_limit=_memory_env("HUITONG_ER_MEMORY_LIMIT", "auto"),
     )
 
 

@@ -38,9 +38,9 @@ def test_unknown_profile(monkeypatch, huitong_home):
         load_settings()
 
 
-def test_er_memory_limit_is_a_size_or_none(monkeypatch, huitong_home):
-    assert load_settings().er_memory_limit == "750MB"
-    for value in ("750MB", "1.5GiB", "none"):
+def test_er_memory_limit_is_a_size_auto_or_none(monkeypatch, huitong_home):
+    assert load_settings().er_memory_limit == "auto"
+    for value in ("750MB", "1.5GiB", "none", "auto"):
         monkeypatch.setenv("HUITONG_ER_MEMORY_LIMIT", value)
         assert load_settings().er_memory_limit == value
     monkeypatch.setenv("HUITONG_ER_MEMORY_LIMIT", "lots")

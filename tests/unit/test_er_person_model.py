@@ -131,3 +131,15 @@ def test_person_report_has_a_slice_per_source_and_role():
     assert report["parcel.recipient/all"]["pairwise_recall"] == 0.0
     assert report["parcel.sender/all"]["records"] == 1
     assert report["all/with_resident_id"]["records"] == 3 and "parcel/with_resident_id" in report
+
+
+def test_er_link_memory_limit_scales_with_the_input():
+    from huitong.er.link import memory_limit
+
+    ram = 24 * 1024  # MB
+    assert memory_limit(10_000, "auto", ram) == "750MB"  # the floor
+    assert memory_limit(1_000_000, "auto", ram) == "800MB"
+    assert memory_limit(5_000_000, "auto", ram) == "4000MB"  # 5M failed in 750MB, resolved in 4GB
+    assert memory_limit(100_000_000, "auto", ram) == "12288MB"  # at most half the machine
+    assert memory_limit(5_000_000, "2GB", ram) == "2GB"  # a size is taken as given
+    assert memory_limit(5_000_000, "none", ram) is None  # DuckDB's own default

@@ -53,7 +53,39 @@ ENTITIES = {
 }  # fmt: skip
 
 
-def _write_project(root: Path, db_path: Path, entity: str = "person") -> None:
+# HUITONG_ER_MEMORY_LIMIT=auto: DuckDB's limit per million input records, never below the floor nor above a share
+# of the machine's memory. Measured (docs/er.md): 1M records resolve in a 750MB limit (peak RSS 1.2 GB), 5M fail
+# in 750MB (Out of Memory joining the records to the id map) and resolve in 4GB (peak RSS 6.3 GB).
+AUTO_MB_PER_MILLION = 800
+AUTO_FLOOR_MB = 750
+AUTO_MAX_SHARE_OF_RAM = 0.5
+
+
+def memory_limit(records: int, setting: str | None = None, total_ram_mb: float | None = None) -> str | None:
+    """The DuckDB memory limit for resolving `records` records: HUITONG_ER_MEMORY_LIMIT as given, None for 'none'
+    (DuckDB's default), or for 'auto' AUTO_MB_PER_MILLION per million records, at least AUTO_FLOOR_MB and at most
+    AUTO_MAX_SHARE_OF_RAM of the machine's memory."""
+    setting = settings().er_memory_limit if setting is None else setting
+    if setting.lower() == "none":
+        return None
+    if setting.lower() != "auto":
+        return setting
+    if total_ram_mb is None:
+        import psutil
+
+        total_ram_mb = psutil.virtual_memory().total / 2**20
+    wanted = max(AUTO_FLOOR_MB, round(records / 1e6 * AUTO_MB_PER_MILLION))
+    return f"{min(wanted, int(total_ram_mb * AUTO_MAX_SHARE_OF_RAM))}MB"
+
+
+def _input_rows(path: Path) -> int:
+    """Rows of a Parquet file or folder, from its footers (no data read)."""
+    import pyarrow.dataset as ds
+
+    return sum(f.metadata.num_rows for f in ds.dataset(path, format="parquet").get_fragments())
+
+
+def _write_project(root: Path, db_path: Path, entity: str = "person", records: int = 0) -> None:
     spec = ENTITIES[entity]
     shutil.copytree(DBT_DIR / "macros", root / "macros")
     for seeds in ("er", "er_params"):
@@ -73,18 +105,19 @@ def _write_project(root: Path, db_path: Path, entity: str = "person") -> None:
     (root / "profiles.yml").write_text(
         f"{PROJECT_NAME}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
         f"      path: '{db_path}'\n      schema: main\n      threads: 2\n      keep_open: false\n"
-        f"      config_options:\n{_duckdb_settings(root)}",
+        f"      config_options:\n{_duckdb_settings(root, records)}",
         encoding="utf-8",
     )
 
 
-def _duckdb_settings(root: Path) -> str:
-    """The build's DuckDB options (profile YAML lines; set when dbt opens the database): the memory limit of
-    HUITONG_ER_MEMORY_LIMIT, spilling to a folder inside the throwaway project; no insertion order kept (every
-    model and read that needs an order asks for one), so DuckDB may write tables in parallel and buffer less."""
-    limit = settings().er_memory_limit
+def _duckdb_settings(root: Path, records: int) -> str:
+    """The build's DuckDB options (profile YAML lines; set when dbt opens the database): the memory limit for
+    `records` input records (memory_limit), spilling to a folder inside the throwaway project; no insertion order
+    kept (every model and read that needs an order asks for one), so DuckDB may write tables in parallel and
+    buffer less."""
+    limit = memory_limit(records)
     lines = [f"temp_directory: '{root / 'duckdb_tmp'}'", "preserve_insertion_order: false"]
-    if limit.lower() != "none":
+    if limit is not None:
         lines.insert(0, f"memory_limit: '{limit}'")
     return "".join(f"        {line}\n" for line in lines)
 
@@ -160,7 +193,9 @@ def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool
     with tempfile.TemporaryDirectory(prefix="huitong-er-link-", dir=work_dir) as tmp:
         root = Path(tmp)
         db_path = root / "link.duckdb"
-        _write_project(root, db_path, entity)
+        largest = max(_input_rows(Path(input_path)) for input_path, _ in runs)
+        _write_project(root, db_path, entity, largest)
+        log.info("er link: DuckDB memory limit %s for %d records", memory_limit(largest) or "none", largest)
         _dbt(root, "seed")
         for input_path, output_path in runs:
             records = _load_input(db_path, Path(input_path).resolve(), entity)

@@ -1,4 +1,4 @@
-"""Spark vs DuckDB person resolution on the same input: inputs for both paths and the comparison of their outputs.
+"""Spark vs DuckDB person resolution on the same input: the comparison of their outputs.
 
 The DuckDB path is `huitong er link` (the real dbt models in a throwaway project, `tables_dir` keeps its tables);
 the Spark path is `huitong.spark.person_er.resolve`. Equal means: the same standardised records, the same
@@ -12,18 +12,11 @@ from pathlib import Path
 
 import duckdb
 
-from huitong.er.city_input import person_input
 from huitong.spark.person_er import THRESHOLD
 
 RECORD_COLUMNS = ("std_full_name", "name_pinyin", "name_pinyin_sorted", "std_id_number", "resident_id_valid",
                   "std_phone", "birth_date", "gender", "std_address", "name_frequency")  # fmt: skip
 LEVEL_COLUMNS = tuple(f"{f}_level" for f in ("id_number", "name", "phone", "birth_date", "gender", "address"))
-
-
-def hotel_person_input(registrations: Path, output: Path, limit: int | None = None) -> int:
-    """The simulator's hotel registrations (`<home>/sources/hotel/registrations.parquet`) as the documented person
-    input: one row per registration id, the first `limit` by updated_at (huitong.er.city_input)."""
-    return person_input(registrations.parent.parent, output, limit, sources=("hotel",))
 
 
 def _links(path: str, threshold: float) -> str:
