@@ -5,7 +5,7 @@
 - simulated_city: a simulated city with at least N records (hidden ground truth beside it).
 - machine: what the results were measured on.
 - run_sizes: the per-size loop (fresh work folder, results written after every size).
-- save_results: bench/results/<name>.json and the plot <name>.png.
+- save_results: bench/results/<name>.json and the plot <name>.png; with_earlier_rows: keep the sizes a run skipped.
 """
 
 from __future__ import annotations
@@ -119,6 +119,16 @@ def run_sizes(sizes: list[int], work_root: Path, keep: bool, bench_one: Callable
         if row["records"] < size:
             break  # the input has no more records
     return rows
+
+
+def with_earlier_rows(name: str, rows: list[dict]) -> list[dict]:
+    """`rows` and the rows of bench/results/<name>.json at sizes this run did not measure (marked
+    earlier_run: true), by size: a run of one size updates that size and keeps the rest of the curve."""
+    path = RESULTS / f"{name}.json"
+    measured = {r["records"] for r in rows}
+    earlier = json.loads(path.read_text())["rows"] if path.exists() else []
+    kept = [{**r, "earlier_run": True} for r in earlier if r["records"] not in measured]
+    return sorted(kept + rows, key=lambda r: r["records"])
 
 
 def save_results(name: str, results: dict, plot: Callable[[Path], None]) -> Path:

@@ -392,13 +392,24 @@ def er_link(
     ] = ...,  # fmt: skip
     output: Annotated[str, typer.Option("--output", help="Parquet to write: record_id -> entity_id.")] = ...,
     train: Annotated[bool, typer.Option(help="Estimate parameters on this input first (EM).")] = True,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state",
+            help="Folder of a resolved base (person): the first run resolves the input and keeps it there; later "
+            "runs add the input's new records to it as one batch, re-clustering only what they reach. OUTPUT then "
+            "holds the input's records and the earlier records whose entity id changed.",
+        ),
+    ] = None,
 ) -> None:
     """Resolve any table of person records with the same models the pipeline runs (see docs/er.md)."""
     from pathlib import Path
 
     from huitong.er.link import link
 
-    typer.echo(json.dumps(link(Path(input), Path(output), entity=entity, train=train), default=str, indent=1))
+    summary = link(Path(input), Path(output), entity=entity, train=train,
+                   state_dir=Path(state) if state else None)  # fmt: skip
+    typer.echo(json.dumps(summary, default=str, indent=1))
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import sqlglot
 
 from huitong.codes import make_resident_id
 from huitong.config import settings
-from huitong.er.evaluate import evaluate, format_report
+from huitong.er.evaluate import evaluate, evaluate_assignment, format_report
 from huitong.er.link import link
 from huitong.er.person_comparisons import compare
 from huitong.er.training import train
@@ -222,3 +222,57 @@ def test_city_person_input_holds_every_truth_record_once(city, tmp_path):
     assert set(frame.source) == {"hotel", "rental", "parcel", "trade"}
     first = person_input(cfg.sources_dir, tmp_path / "first.parquet", limit=1000, sources=("parcel", "trade"))
     assert first == 1000 and set(pd.read_parquet(tmp_path / "first.parquet").source) <= {"parcel", "trade"}
+
+
+def test_er_link_state_adds_a_batch_as_a_full_run_would(city, tmp_path):
+    """`er link --state`: a base of the first 90% of a city's person records, then the last 10% as one batch,
+    resolves the city as one full run does, keeps the base's ids unless a logged merge, move or split changed
+    them, and adding the same batch again adds nothing."""
+    from huitong.er.city_input import person_input
+    from huitong.er.evaluate import load_truth
+
+    cfg = city["cfg"]
+    person_input(cfg.sources_dir, tmp_path / "all.parquet")
+    frame = pd.read_parquet(tmp_path / "all.parquet")  # in arrival order (updated_at)
+    cut = int(len(frame) * 0.9)
+    frame.iloc[:cut].to_parquet(tmp_path / "base.parquet")
+    frame.iloc[cut:].to_parquet(tmp_path / "batch.parquet")
+    state = tmp_path / "state"
+
+    base = link(tmp_path / "base.parquet", tmp_path / "out_base.parquet", train=False, state_dir=state)
+    batch = link(tmp_path / "batch.parquet", tmp_path / "out_batch.parquet", train=False, state_dir=state)
+    full = link(tmp_path / "all.parquet", tmp_path / "out_full.parquet", train=False, work_dir=tmp_path)
+    assert (base["batch"], base["new_records"]) == (1, cut)
+    assert (batch["batch"], batch["new_records"]) == (2, len(frame) - cut)
+    with duckdb.connect(str(state / "link.duckdb"), read_only=True) as con:
+        resolved = con.execute(
+            "select source, record_id, entity_id from intermediate.int_person_entities"
+        ).df()
+    assert len(resolved) == len(frame) == full["records"]
+
+    # the same partition as the full run, up to the few pairs whose blocks the batch reshuffled
+    against_full = evaluate_assignment(resolved, pd.read_parquet(tmp_path / "out_full.parquet").rename(
+        columns={"entity_id": "full_entity_id"}).assign(stratum="all"), truth_id="full_entity_id")["all/all"]  # fmt: skip
+    print("batch vs full run:", against_full)
+    assert against_full["pairwise_precision"] >= 0.999 and against_full["pairwise_recall"] >= 0.999
+    truth = load_truth(cfg)
+    inc_quality = evaluate_assignment(resolved, truth)["all/all"]
+    full_quality = evaluate_assignment(pd.read_parquet(tmp_path / "out_full.parquet"), truth)["all/all"]
+    assert inc_quality["pairwise_f1"] >= full_quality["pairwise_f1"] - 0.001
+
+    # the batch's output: its records, and the base records whose id changed, each logged
+    before = pd.read_parquet(tmp_path / "out_base.parquet").set_index(["source", "record_id"]).entity_id
+    after = pd.read_parquet(tmp_path / "out_batch.parquet").set_index(["source", "record_id"]).entity_id
+    batch_keys = set(zip(frame.source[cut:], frame.record_id[cut:], strict=True))
+    changed = {k for k in after.index if k not in batch_keys}
+    assert batch_keys <= set(after.index)
+    assert all(before[k] != after[k] for k in changed)
+    moved = sum(batch["id_changes"].get(kind, 0) for kind in ("merged", "moved", "split"))
+    assert moved == len(changed) <= 0.005 * cut
+    still = resolved.set_index(["source", "record_id"]).entity_id
+    kept = [k for k in before.index if k not in changed]
+    assert (still[kept] == before[kept]).all()
+
+    again = link(tmp_path / "batch.parquet", tmp_path / "out_again.parquet", train=False, state_dir=state)
+    assert (again["batch"], again["new_records"], again["id_changes"]) == (2, 0, {})
+    assert len(pd.read_parquet(tmp_path / "out_again.parquet")) == len(frame) - cut

@@ -23,24 +23,38 @@
     {{ return(var('offline_compile', false) or is_incremental()) }}
 {%- endmacro -%}
 
-{%- macro er_id_history(clustered, key_column, cluster_column, proposed_column, prefix, entity) -%}
+{%- macro er_id_history(clustered, key_column, cluster_column, proposed_column, prefix, entity, part=false) -%}
+{#- part: `clustered` holds only some clusters, each a whole entity (a batch run, macros/er/er_batches.sql): the
+    history is read for their records and ids only, which gives the same answer as reading all of it. -#}
 with clusters as (
     select {{ key_column }} as record_key, {{ cluster_column }} as cluster_key, {{ proposed_column }} as proposed_id
     from {{ clustered }}
 ),
 {%- if er_incremental() %}
 
-history as (
-    select record_key, entity_id, run_seq from {{ this }}
+run as (
+    select coalesce(max(run_seq), 0) + 1 as run_seq from {{ this }}
+),
+{%- if part %}
+
+latest as (
+    {{ er_latest_ids('(select record_key, entity_id, run_seq from ' ~ this ~ ' where record_key in (select record_key from clusters))') }}
 ),
 
-run as (
-    select coalesce(max(run_seq), 0) + 1 as run_seq from history
+history as (
+    select record_key, entity_id, run_seq from {{ this }}
+    where entity_id in (select entity_id from latest union select proposed_id from clusters)
+),
+{%- else %}
+
+history as (
+    select record_key, entity_id, run_seq from {{ this }}
 ),
 
 latest as (
     {{ er_latest_ids('history') }}
 ),
+{%- endif %}
 
 previous as (
     select c.record_key, c.cluster_key, l.entity_id

@@ -85,23 +85,30 @@ def _input_rows(path: Path) -> int:
     return sum(f.metadata.num_rows for f in ds.dataset(path, format="parquet").get_fragments())
 
 
-def _write_project(root: Path, db_path: Path, entity: str = "person", records: int = 0) -> None:
+def _write_project(root: Path, db_path: Path, entity: str = "person", records: int = 0,
+                   batches: bool = False) -> None:  # fmt: skip
+    """The throwaway project (or, with `batches`, the kept project of `--state`, rewritten with the current models
+    on every run)."""
     spec = ENTITIES[entity]
-    shutil.copytree(DBT_DIR / "macros", root / "macros")
+    shutil.copytree(DBT_DIR / "macros", root / "macros", dirs_exist_ok=True)
     for seeds in ("er", "er_params"):
-        shutil.copytree(DBT_DIR / "seeds" / seeds, root / "seeds" / seeds)
+        shutil.copytree(DBT_DIR / "seeds" / seeds, root / "seeds" / seeds, dirs_exist_ok=True)
     shutil.copytree(
-        DBT_DIR / "models" / "intermediate" / spec.models, root / "models" / "intermediate" / spec.models
-    )
+        DBT_DIR / "models" / "intermediate" / spec.models, root / "models" / "intermediate" / spec.models,
+        dirs_exist_ok=True,
+    )  # fmt: skip
     (root / "dbt_project.yml").write_text(
         f"name: {PROJECT_NAME}\nversion: '1.0'\nconfig-version: 2\nprofile: {PROJECT_NAME}\n"
         f"vars:\n  er_{entity}_input: true\n  city_timezone: Asia/Shanghai\n"
-        f"models:\n  {PROJECT_NAME}:\n    +materialized: table\n    intermediate:\n      +schema: intermediate\n"
+        + ("  er_incremental: true\n" if batches else "")
+        + f"models:\n  {PROJECT_NAME}:\n    +materialized: table\n    intermediate:\n      +schema: intermediate\n"
         f"seeds:\n  {PROJECT_NAME}:\n    +schema: reference\n    er:\n"
         "      +column_types: {traditional: varchar, simplified: varchar, hanzi: varchar, pinyin: varchar,"
         " surname: varchar}\n",
         encoding="utf-8",
     )
+    if batches and (root / "profiles.yml").exists():
+        return  # the base's profile (and memory limit) stays: a changed profile makes dbt parse the project again
     (root / "profiles.yml").write_text(
         f"{PROJECT_NAME}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
         f"      path: '{db_path}'\n      schema: main\n      threads: 2\n      keep_open: false\n"
@@ -172,12 +179,89 @@ def _load_input(db_path: Path, input_path: Path, entity: str = "person") -> int:
 
 
 def link(input_path: Path, output_path: Path, entity: str = "person", train: bool = True,
-         work_dir: Path | None = None, tables_dir: Path | None = None) -> dict:  # fmt: skip
+         work_dir: Path | None = None, tables_dir: Path | None = None, state_dir: Path | None = None) -> dict:  # fmt: skip
     """Resolve the records of `input_path` and write record_id -> entity_id to `output_path` (Parquet).
     `tables_dir`: also write the intermediate tables there (records.parquet = int_person_records, pairs.parquet =
     int_persons_scored, clusters.parquet = int_persons_clustered, params.parquet = int_person_match_params),
-    e.g. to compare engines."""
+    e.g. to compare engines. `state_dir`: keep the resolved base there and add to it (`link_batch`)."""
+    if state_dir is not None:
+        if entity != "person" or tables_dir is not None:
+            raise ValueError("--state works for --entity person, without tables_dir")
+        return link_batch(input_path, output_path, state_dir, train)
     return link_each([(input_path, output_path)], entity, train, work_dir, tables_dir)[0]
+
+
+def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool = True) -> dict:
+    """`er link --state DIR`: the first run resolves its input in full (training on it) and keeps the dbt project
+    and its database in DIR; every later run adds the records of its input that DIR does not hold yet as one batch
+    (macros/er/er_batches.sql): the base's parameters, only the new pairs scored, only the clusters the new records
+    reach clustered again, ids kept by the persisted map. The output holds every record of the input with its
+    entity id, and every earlier record whose id this run changed (merged, moved, split); the whole map is
+    intermediate.int_person_entities in DIR/link.duckdb. A run that stops half way resumes on the next run."""
+    root = Path(state_dir).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    db_path = root / "link.duckdb"
+    base = _relation_exists(db_path, "intermediate", "int_person_id_history")
+    _write_project(root, db_path, "person", _input_rows(Path(input_path)), batches=True)
+    if not base:
+        _dbt(root, "seed")
+    records = _load_input(db_path, Path(input_path).resolve(), "person")
+    runs_before = (
+        _scalar(db_path, "select max(run_seq) from intermediate.int_person_id_history") if base else 0
+    )
+    trained = None
+    if not base and train and records >= 2:
+        _dbt(root, "run", "--exclude", "int_persons_scored+")
+        trained = train_person(db_path, random_pairs=min(100_000, records * 20))
+        write_params_duckdb(trained, db_path)  # kept: later batches score with them
+        _dbt(root, "run", "--select", "int_person_match_params+")
+    else:
+        _dbt(root, "run")
+    output_path = Path(output_path)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute(f"""
+            create temp table run_records as
+            select source || ':' || record_id as record_key from er_input.person_records
+            union
+            select record_key from intermediate.int_person_id_history where run_seq > {int(runs_before)}
+        """)
+        con.execute(
+            "copy (select e.record_id, e.source, e.entity_id, e.link_kind, e.cluster_size"
+            " from intermediate.int_person_entities as e inner join run_records as r on r.record_key = e.record_key"
+            f" order by e.source, e.record_id) to '{output_path.resolve()}' (format parquet)"
+        )
+        batch = con.execute("select max(er_batch) from intermediate.int_person_records").fetchone()[0]
+        changes = dict(
+            con.execute(
+                "select change_kind, count(*) from intermediate.int_person_id_history"
+                f" where run_seq > {int(runs_before)} group by change_kind order by change_kind"
+            ).fetchall()
+        )
+    new = changes.get("new", 0) + changes.get("joined", 0)  # records the map had no id for
+    result = {"records": records, "batch": batch, "new_records": new,
+              "trained": trained is not None, "id_changes": changes}  # fmt: skip
+    log.info(
+        "er link --state: batch %s, %d input records, %d new, id changes %s", batch, records, new, changes
+    )
+    return result
+
+
+def _relation_exists(db_path: Path, schema: str, table: str) -> bool:
+    if not db_path.exists():
+        return False
+    with duckdb.connect(str(db_path)) as con:
+        return bool(
+            con.execute(
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchone()[0]
+        )
+
+
+def _scalar(db_path: Path, sql: str):
+    with duckdb.connect(str(db_path)) as con:
+        return con.execute(sql).fetchone()[0]
 
 
 def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool = True,

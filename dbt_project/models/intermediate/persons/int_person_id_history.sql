@@ -2,4 +2,12 @@
     which cluster keeps an id, merges, splits). `--full-refresh` leaves it alone (full_refresh=false): rebuilding
     it would renumber entities that departments already hold ids of. -#}
 {{ config(materialized='incremental', incremental_strategy='append', full_refresh=false) }}
-{{ er_id_history(ref('int_persons_clustered'), 'record_key', 'first_record_key', 'entity_id', 'P', 'person') }}
+{#- A batch build (var er_incremental) reads only the records int_persons_clustered re-clustered: whole entities. -#}
+{%- set clustered %}
+{%- if var('er_incremental', false) -%}
+(select * from {{ ref('int_persons_clustered') }} where er_batch = {{ er_current_batch() }}) as batch_clusters
+{%- else -%}
+{{ ref('int_persons_clustered') }}
+{%- endif %}
+{%- endset %}
+{{ er_id_history(clustered, 'record_key', 'first_record_key', 'entity_id', 'P', 'person', part=var('er_incremental', false)) }}

@@ -5,7 +5,9 @@
       seen_at (timestamp, UTC), jurisdiction_code (6-digit district), id_token, phone_token      -- carried along
     then one more `union all`. Sources: hotel guests; rental landlords and tenants; parcel senders and recipients;
     second-hand / scrap sellers (trade). With var er_person_input=true the model reads the same columns from the
-    er_link.person_records source instead (`huitong er link`). -#}
+    er_link.person_records source instead (`huitong er link`). With var er_incremental (`er link --state`) a build
+    adds only the records the table does not hold yet, as a new er_batch (macros/er/er_batches.sql). -#}
+{{ config(materialized=er_batch_materialization(), incremental_strategy='append') }}
 with
 {%- if var('er_person_input', false) %}
 documented as (
@@ -126,6 +128,9 @@ cleaned as (
         {{ er_address_std('d.address') }} as std_address
     from documented as d
     cross join {{ er_char_lookup() }} as er_lkp
+    {%- if er_batch_run() %}
+    where d.source || ':' || d.record_id not in (select record_key from {{ this }})
+    {%- endif %}
 ),
 
 -- The pinyin keys are the costliest expressions: computed once per distinct name, then joined back.
@@ -145,7 +150,15 @@ ids as (
         {{ er_resident_id_birth_date('c.id18') }} as id_birth_date,
         {{ er_resident_id_gender('c.id18') }} as id_gender
     from cleaned as c
+){%- if er_batch_run() %},
+
+-- The base's records with the names of this batch, for the batch's name frequencies.
+base_names as (
+    select std_full_name, count(*) as records from {{ this }}
+    where std_full_name in (select std_full_name from cleaned)
+    group by std_full_name
 )
+{%- endif %}
 
 select
     i.record_key, i.source, i.record_id, i.seen_at, i.jurisdiction_code, i.id_token, i.phone_token,
@@ -162,6 +175,16 @@ select
     coalesce(i.gender_stated, case when i.id_valid then i.id_gender end) as gender,
     i.std_address,
     -- Share of records with this name, for the term-frequency adjustment of name matches.
-    cast(count(*) over (partition by i.std_full_name) as double) / count(*) over () as name_frequency
+    {%- if er_batch_run() %}
+    cast(count(*) over (partition by i.std_full_name) + coalesce(b.records, 0) as double)
+        / (count(*) over () + (select count(*) from {{ this }})) as name_frequency,
+    (select coalesce(max(er_batch), 0) + 1 from {{ this }}) as er_batch
+    {%- else %}
+    cast(count(*) over (partition by i.std_full_name) as double) / count(*) over () as name_frequency,
+    1 as er_batch
+    {%- endif %}
 from ids as i
 left join name_keys as k on k.std_full_name = i.std_full_name
+{%- if er_batch_run() %}
+left join base_names as b on b.std_full_name = i.std_full_name
+{%- endif %}

@@ -4,7 +4,10 @@
     record_key, each record is paired with the next `er_block_window` records (a sorted neighbourhood). A block of n
     records gives at most n * window pairs, so a common name or a shared switchboard phone cannot explode the pair
     count, and a frequent guest's hundreds of stays still form one connected chain. Rules overlap on purpose:
-    a pair missed by one (typo in the ID, missing phone) is caught by another. -#}
+    a pair missed by one (typo in the ID, missing phone) is caught by another.
+    A batch build (var er_incremental) ranks again only the blocks the batch's keys fall in and adds their pairs
+    with a new record on either side (macros/er/er_batches.sql). -#}
+{{ config(materialized=er_batch_materialization(), incremental_strategy='append') }}
 {%- set window = var('er_block_window', 20) -%}
 {%- set rules = [
     ('id_number', ['std_id_number']),
@@ -14,17 +17,32 @@
     ('name_phone_prefix', ['std_full_name', 'phone_prefix']),
     ('name_address', ['std_full_name', 'std_address']),
 ] -%}
+{%- set batch_run = er_batch_run() %}
 with records as (
     select * from {{ ref('int_person_records') }}
 ),
+{%- if batch_run %}
+
+batch as (
+    select * from records where {{ er_pending_batch() }}
+),
+{%- endif %}
 {% for name, parts in rules %}
+{%- set key = parts | join(" || '|' || ") %}
+{%- set has_key %}{% for p in parts %}{{ p }} is not null{{ ' and ' if not loop.last }}{% endfor %}{% endset %}
 block_{{ name }} as (
     select
         record_key,
-        {{ parts | join(" || '|' || ") }} as block_key,
+        {{ key }} as block_key,
         row_number() over (partition by {{ parts | join(', ') }} order by record_key) as block_rank
+        {%- if batch_run %},
+        record_key in (select record_key from batch) as is_new
+        {%- endif %}
     from records
-    where {% for p in parts %}{{ p }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    where {{ has_key }}
+    {%- if batch_run %}
+      and {{ key }} in (select {{ key }} from batch where {{ has_key }})
+    {%- endif %}
 ),
 
 pairs_{{ name }} as (
@@ -32,6 +50,9 @@ pairs_{{ name }} as (
     from block_{{ name }} as a
     inner join block_{{ name }} as b
         on a.block_key = b.block_key and b.block_rank > a.block_rank and b.block_rank <= a.block_rank + {{ window }}
+    {%- if batch_run %}
+    where a.is_new or b.is_new
+    {%- endif %}
 ),
 {% endfor %}
 all_pairs as (
@@ -44,6 +65,7 @@ select
     record_key_l,
     record_key_r,
     min(blocking_rule) as blocking_rule,
-    count(*) as blocking_rule_count
+    count(*) as blocking_rule_count,
+    {{ er_current_batch() }} as er_batch
 from all_pairs
 group by record_key_l, record_key_r

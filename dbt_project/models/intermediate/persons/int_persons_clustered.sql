@@ -14,17 +14,62 @@
 
     entity_id here is the cluster's PROPOSED id, the hash of its first-seen record (seen_at, then record_key); the
     id a record has is the persisted map's (int_person_id_history -> int_person_entities), which keeps ids through
-    late records, merges and splits and logs them (docs/er.md, Stable ids). -#}
+    late records, merges and splits and logs them (docs/er.md, Stable ids).
+
+    A batch build (var er_incremental) clusters again only the records of the clusters that the batch's links or
+    its records' valid resident IDs reach, with the new records, and replaces those rows (macros/er/er_batches.sql):
+    every rule above decides a record from its own links and its cluster's, so the clusters no new link reaches
+    keep the assignment a full build would give them. -#}
+{{ config(materialized=er_batch_materialization(), incremental_strategy='delete+insert', unique_key='record_key') }}
 {%- set iterations = var('er_label_iterations', 6) -%}
-with records as (
+{%- set batch_run = er_batch_run() -%}
+{%- set linked = "match_probability >= " ~ var('er_person_threshold', 0.99) ~ " and not coalesce(resident_id_conflict, false)" %}
+with
+{%- if batch_run %}
+batch as (
+    select record_key, std_id_number, resident_id_valid
+    from {{ ref('int_person_records') }}
+    where {{ er_pending_batch() }}
+),
+
+touched as (
+    select record_key_l as record_key from {{ ref('int_persons_scored') }}
+    where {{ er_pending_batch() }} and {{ linked }}
+    union
+    select record_key_r from {{ ref('int_persons_scored') }}
+    where {{ er_pending_batch() }} and {{ linked }}
+    union
+    -- a base record with the valid resident ID of a new one: the same anchored entity
+    select r.record_key from {{ ref('int_person_records') }} as r
+    inner join batch as b on b.std_id_number = r.std_id_number
+    where r.resident_id_valid and b.resident_id_valid
+),
+
+affected as (
+    select record_key from {{ this }}
+    where first_record_key in (
+        select c.first_record_key from {{ this }} as c inner join touched as t on t.record_key = c.record_key
+    )
+    union
+    select record_key from batch
+),
+{%- endif %}
+
+records as (
     select record_key, source, record_id, seen_at, std_id_number, resident_id_valid
     from {{ ref('int_person_records') }}
+    {%- if batch_run %}
+    where record_key in (select record_key from affected)
+    {%- endif %}
 ),
 
 links as (
     select record_key_l, record_key_r, match_weight
     from {{ ref('int_persons_scored') }}
-    where match_probability >= {{ var('er_person_threshold', 0.99) }} and not coalesce(resident_id_conflict, false)
+    where {{ linked }}
+    {%- if batch_run %}
+      and record_key_l in (select record_key from affected) and record_key_r in (select record_key from affected)
+    {%- endif %}
 ),
 
 edges as (
@@ -103,5 +148,6 @@ clustered as (
 
 select
     record_key, source, record_id, seen_at, link_kind, cluster_size, first_record_key,
-    'P' || substr({{ er_md5_hex("'person|' || first_record_key") }}, 1, 15) as entity_id
+    'P' || substr({{ er_md5_hex("'person|' || first_record_key") }}, 1, 15) as entity_id,
+    {{ er_current_batch() }} as er_batch
 from clustered

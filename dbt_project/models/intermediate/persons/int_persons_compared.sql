@@ -1,9 +1,14 @@
 {#- The comparison levels of every candidate pair (twin of huitong.er.person_comparisons): id number, name, phone,
     birth date, gender, address, plus the pair's name frequency and whether two valid resident IDs conflict. No
     parameters: EM training reads these levels, and a retrained model rebuilds only int_persons_scored. Distances
-    count characters on both engines (er_levenshtein). -#}
+    count characters on both engines (er_levenshtein). A batch build (var er_incremental) compares the batch's
+    new pairs only. -#}
+{{ config(materialized=er_batch_materialization(), incremental_strategy='append') }}
 with pairs as (
     select * from {{ ref('int_persons_blocked') }}
+    {%- if er_batch_run() %}
+    where {{ er_pending_batch() }}
+    {%- endif %}
 ),
 
 records as (
@@ -11,7 +16,7 @@ records as (
 )
 
 select
-    p.record_key_l, p.record_key_r, p.blocking_rule,
+    p.record_key_l, p.record_key_r, p.blocking_rule, p.er_batch,
     case when l.std_id_number is null or r.std_id_number is null then 'null'
          when l.std_id_number = r.std_id_number then 'exact'
          when length(l.std_id_number) = length(r.std_id_number)

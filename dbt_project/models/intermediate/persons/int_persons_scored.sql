@@ -1,10 +1,18 @@
 {#- Fellegi-Sunter scores of the candidate pairs (levels from int_persons_compared). Each level a match weight
     log2(m / u) from int_person_match_params; an exact name match is term-frequency adjusted (log2(u / frequency of
     the name among records): 张伟 counts for less than 欧阳婧); a missing value weighs 0. total = log2(lambda /
-    (1 - lambda)) + the field weights; match_probability = 2^total / (1 + 2^total). -#}
+    (1 - lambda)) + the field weights; match_probability = 2^total / (1 + 2^total). A batch build (var
+    er_incremental) scores the batch's new pairs only, with the parameters it finds. -#}
+{{ config(materialized=er_batch_materialization(), incremental_strategy='append') }}
+{%- if var('er_incremental', false) %}
+-- depends_on: {{ ref('int_person_records') }} (the batch number)
+{% endif %}
 {%- set fields = ['id_number', 'name', 'phone', 'birth_date', 'gender', 'address'] -%}
 with compared as (
     select * from {{ ref('int_persons_compared') }}
+    {%- if er_batch_run() %}
+    where {{ er_pending_batch() }}
+    {%- endif %}
 ),
 
 params as (
