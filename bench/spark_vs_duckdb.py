@@ -16,7 +16,8 @@ scale 64 for 10M person records of every source). DuckDB's memory limit is `er l
 default auto: scaled to the input); Spark's driver memory and shuffle partitions are options, recorded per row.
 
 Writes bench/results/spark_vs_duckdb.json and spark_vs_duckdb.png (time and memory against size, Spark / DuckDB;
-`--persons all`: spark_vs_duckdb_all_sources.json and .png).
+`--persons all`: spark_vs_duckdb_all_sources.json and .png); rows of sizes this run did not measure are kept from
+the previous JSON (marked earlier_run).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bench_common import (  # noqa: E402
     run_sizes,
     save_results,
     simulated_city,
+    with_earlier_rows,
 )
 
 RESULT_NAME = {"hotel": "spark_vs_duckdb", "all": "spark_vs_duckdb_all_sources"}
@@ -109,6 +111,7 @@ def plot(rows: list[dict], path: Path) -> None:
 
 
 def write_results(rows: list[dict], name: str) -> None:
+    rows = with_earlier_rows(name, rows)
     out = {
         "benchmark": "person ER, Spark local[2] vs DuckDB (dbt person models), same records and parameters",
         "machine": machine(),

@@ -276,3 +276,23 @@ def test_er_link_state_adds_a_batch_as_a_full_run_would(city, tmp_path):
     again = link(tmp_path / "batch.parquet", tmp_path / "out_again.parquet", train=False, state_dir=state)
     assert (again["batch"], again["new_records"], again["id_changes"]) == (2, 0, {})
     assert len(pd.read_parquet(tmp_path / "out_again.parquet")) == len(frame) - cut
+
+
+def test_er_link_clusters_again_until_label_propagation_settles(tmp_path, monkeypatch, caplog):
+    """With no label-propagation rounds (the model's rounds too few for a component), every linked pair of records
+    without a valid resident ID is label_unconverged; er link clusters again with more rounds until none is."""
+    import huitong.er.link as er_link
+
+    monkeypatch.setattr(er_link, "LABEL_ROUNDS", 0)
+    rows = [("d1", "JOHN SMITH", "E12345678", "13600002222", "1975-02-03", "male"),
+            ("d2", "John  Smith", "E12345678", None, "1975-02-03", "M"),
+            ("d3", "John Smith", "E12345678", "13600002222", "1975-02-03", None),
+            ("e1", "李娜", None, None, "1990-01-01", "女")]  # fmt: skip
+    pd.DataFrame(
+        rows, columns=["record_id", "full_name", "id_number", "phone", "birth_date", "gender"]
+    ).to_parquet(tmp_path / "in.parquet")
+    with caplog.at_level("WARNING", logger="huitong.er.link"):
+        link(tmp_path / "in.parquet", tmp_path / "out.parquet", train=False, work_dir=tmp_path)
+    assert "clustering again with 1 label rounds" in caplog.text
+    out = pd.read_parquet(tmp_path / "out.parquet").set_index("record_id").entity_id
+    assert sorted(sorted(ids) for ids in out.groupby(out).groups.values()) == [["d1", "d2", "d3"], ["e1"]]

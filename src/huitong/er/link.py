@@ -13,6 +13,7 @@ programme, device_code, device_name, civil_code, longitude, latitude, first_seen
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -78,6 +79,29 @@ def memory_limit(records: int, setting: str | None = None, total_ram_mb: float |
     return f"{min(wanted, int(total_ram_mb * AUTO_MAX_SHARE_OF_RAM))}MB"
 
 
+LABEL_ROUNDS = 6  # var er_label_iterations' default (int_persons_clustered)
+MAX_LABEL_ROUNDS = 192
+STATE_FILE = "er_link_state.json"  # in a --state folder: what later batches build with
+
+
+def _settle_clusters(root: Path, db_path: Path, rounds: int) -> int:
+    """Build int_persons_clustered and what follows again, with twice the label-propagation rounds, while any
+    record is label_unconverged (its component was not settled: chains of records without resident ID longer than
+    the rounds, e.g. a year of one person's parcels); returns the rounds the clusters settled with. The id map logs
+    what the extra rounds merged."""
+    while unsettled := _scalar(
+        db_path, "select count(*) from intermediate.int_persons_clustered where label_unconverged"
+    ):
+        if rounds >= MAX_LABEL_ROUNDS:
+            raise RuntimeError(f"label propagation left {unsettled} records unsettled after {rounds} rounds")
+        rounds = max(rounds * 2, 1)
+        log.warning("er link: %d records in components not settled; clustering again with %d label rounds",
+                    unsettled, rounds)  # fmt: skip
+        _dbt(root, "run", "--select", "int_persons_clustered+", "--full-refresh",
+             "--vars", json.dumps({"er_label_iterations": rounds}))  # fmt: skip
+    return rounds
+
+
 def _input_rows(path: Path) -> int:
     """Rows of a Parquet file or folder, from its footers (no data read)."""
     import pyarrow.dataset as ds
@@ -86,7 +110,7 @@ def _input_rows(path: Path) -> int:
 
 
 def _write_project(root: Path, db_path: Path, entity: str = "person", records: int = 0,
-                   batches: bool = False) -> None:  # fmt: skip
+                   batches: bool = False, label_rounds: int | None = None) -> None:  # fmt: skip
     """The throwaway project (or, with `batches`, the kept project of `--state`, rewritten with the current models
     on every run)."""
     spec = ENTITIES[entity]
@@ -101,6 +125,7 @@ def _write_project(root: Path, db_path: Path, entity: str = "person", records: i
         f"name: {PROJECT_NAME}\nversion: '1.0'\nconfig-version: 2\nprofile: {PROJECT_NAME}\n"
         f"vars:\n  er_{entity}_input: true\n  city_timezone: Asia/Shanghai\n"
         + ("  er_incremental: true\n" if batches else "")
+        + f"  er_label_iterations: {LABEL_ROUNDS if label_rounds is None else label_rounds}\n"
         + f"models:\n  {PROJECT_NAME}:\n    +materialized: table\n    intermediate:\n      +schema: intermediate\n"
         f"seeds:\n  {PROJECT_NAME}:\n    +schema: reference\n    er:\n"
         "      +column_types: {traditional: varchar, simplified: varchar, hanzi: varchar, pinyin: varchar,"
@@ -202,7 +227,10 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
     root.mkdir(parents=True, exist_ok=True)
     db_path = root / "link.duckdb"
     base = _relation_exists(db_path, "intermediate", "int_person_id_history")
-    _write_project(root, db_path, "person", _input_rows(Path(input_path)), batches=True)
+    state_file = root / STATE_FILE
+    state = json.loads(state_file.read_text()) if base and state_file.exists() else {}
+    rounds = state.get("label_rounds", LABEL_ROUNDS)
+    _write_project(root, db_path, "person", _input_rows(Path(input_path)), batches=True, label_rounds=rounds)
     if not base:
         _dbt(root, "seed")
     records = _load_input(db_path, Path(input_path).resolve(), "person")
@@ -217,6 +245,9 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
         _dbt(root, "run", "--select", "int_person_match_params+")
     else:
         _dbt(root, "run")
+    # A batch whose clusters did not settle is clustered again whole (--full-refresh): right, not fast.
+    state["label_rounds"] = _settle_clusters(root, db_path, rounds)
+    state_file.write_text(json.dumps(state))
     output_path = Path(output_path)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(db_path)) as con:
@@ -292,6 +323,8 @@ def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool
                 trained = train_person(db_path, random_pairs=min(100_000, records * 20))
                 write_params_duckdb(trained, db_path)
                 _dbt(root, "run", "--select", "int_person_match_params+")
+            if entity == "person":
+                _settle_clusters(root, db_path, LABEL_ROUNDS)
             output_path = Path(output_path)
             output_path.parent.mkdir(parents=True, exist_ok=True)
             with duckdb.connect(str(db_path)) as con:

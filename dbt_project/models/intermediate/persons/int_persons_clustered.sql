@@ -6,6 +6,7 @@
        most strongly (highest match_weight above the threshold), never two: it cannot bridge two ID holders.
     3. Records linked to no anchored entity form components among themselves by label propagation (each record
        takes the smallest record_key among its neighbours, `er_label_iterations` rounds unrolled, portable SQL;
+       label_unconverged marks a record one more round would relabel, and `er link` builds again with more rounds;
        the singular test person_components_converged fails if that was not enough).
     4. A component of rule 3 that links to records attached by rule 2 joins the ONE anchored entity of its strongest
        such link (link_kind `attached_component`): a parcel recipient (no ID) linked only to the same person's
@@ -106,7 +107,9 @@ loose_edges as (
     inner join loose as lb on lb.record_key = e.b
 ),
 
-{{ er_label_propagation('loose', 'loose_edges', iterations) }}
+{#- one round more than used: a record whose label it would change sits in a component that had not converged
+    (label_unconverged; `er link` then builds again with more rounds) -#}
+{{ er_label_propagation('loose', 'loose_edges', iterations + 1) }}
 component_attached as (
     select label, cluster_key from (
         select
@@ -120,9 +123,9 @@ component_attached as (
 ),
 
 assigned as (
-    select record_key, cluster_key, 'resident_id' as link_kind from anchored
+    select record_key, cluster_key, 'resident_id' as link_kind, false as label_unconverged from anchored
     union all
-    select record_key, cluster_key, 'attached' as link_kind from attached
+    select record_key, cluster_key, 'attached' as link_kind, false as label_unconverged from attached
     union all
     select
         l.record_key, coalesce(ca.cluster_key, 'rec|' || l.label) as cluster_key,
@@ -130,14 +133,16 @@ assigned as (
             when ca.cluster_key is not null then 'attached_component'
             when l.label = l.record_key then 'root'
             else 'linked'
-        end as link_kind
+        end as link_kind,
+        l.label <> nxt.label as label_unconverged
     from label_{{ iterations }} as l
+    inner join label_{{ iterations + 1 }} as nxt on nxt.record_key = l.record_key
     left join component_attached as ca on ca.label = l.label
 ),
 
 clustered as (
     select
-        r.record_key, r.source, r.record_id, r.seen_at, a.cluster_key, a.link_kind,
+        r.record_key, r.source, r.record_id, r.seen_at, a.cluster_key, a.link_kind, a.label_unconverged,
         first_value(r.record_key) over (
             partition by a.cluster_key order by r.seen_at nulls last, r.record_key
             rows between unbounded preceding and unbounded following) as first_record_key,
@@ -147,7 +152,7 @@ clustered as (
 )
 
 select
-    record_key, source, record_id, seen_at, link_kind, cluster_size, first_record_key,
+    record_key, source, record_id, seen_at, link_kind, cluster_size, first_record_key, label_unconverged,
     'P' || substr({{ er_md5_hex("'person|' || first_record_key") }}, 1, 15) as entity_id,
     {{ er_current_batch() }} as er_batch
 from clustered
