@@ -33,10 +33,10 @@
     {%- else -%}1{%- endif -%}
 {%- endmacro -%}
 
-{#- The rows of `batch_column` to process in a batch build: those of the current batch, and none when this
-    model has taken that batch already. So a batch build that stopped half way resumes where it stopped, and a
-    run whose input held no new records (no new batch) adds nothing. -#}
-{%- macro er_pending_batch(batch_column='er_batch') -%}
-    {{ batch_column }} = {{ er_current_batch() }}
+{#- The rows (by er_batch) to process in a batch build: those of the current batch, and none when this model
+    has taken that batch already. So a batch build that stopped half way resumes where it stopped, and a run
+    whose input held no new records (no new batch) adds nothing. -#}
+{%- macro er_pending_batch() -%}
+    er_batch = {{ er_current_batch() }}
     and {{ er_current_batch() }} > (select coalesce(max(er_batch), 0) from {{ this }})
 {%- endmacro -%}

@@ -102,6 +102,25 @@ def _settle_clusters(root: Path, db_path: Path, rounds: int) -> int:
     return rounds
 
 
+def _build(root: Path, db_path: Path, entity: str, records: int, train: bool,
+           rounds: int | None = None) -> tuple[object | None, int]:  # fmt: skip
+    """`dbt run` on the loaded input: for persons with `train`, EM first (it reads the records and the pairs'
+    comparison levels only; the scores, the clustering and the id map, which must take the clusters of the trained
+    parameters, are built once, after it); then the person clusters settled. Returns the training result (or
+    None) and the label rounds the clusters settled with."""
+    training = train and entity == "person" and records >= 2
+    _dbt(root, "run", *(("--exclude", "int_persons_scored+") if training else ()))
+    trained = None
+    if training:
+        trained = train_person(db_path, random_pairs=min(100_000, records * 20))
+        write_params_duckdb(trained, db_path)
+        _dbt(root, "run", "--select", "int_person_match_params+")
+    rounds = LABEL_ROUNDS if rounds is None else rounds  # the project's var er_label_iterations
+    if entity == "person":
+        rounds = _settle_clusters(root, db_path, rounds)
+    return trained, rounds
+
+
 def _input_rows(path: Path) -> int:
     """Rows of a Parquet file or folder, from its footers (no data read)."""
     import pyarrow.dataset as ds
@@ -134,20 +153,21 @@ def _write_project(root: Path, db_path: Path, entity: str = "person", records: i
     )
     if batches and (root / "profiles.yml").exists():
         return  # the base's profile (and memory limit) stays: a changed profile makes dbt parse the project again
+    limit = memory_limit(records)
+    log.info("er link: DuckDB memory limit %s for %d records", limit or "none", records)
     (root / "profiles.yml").write_text(
         f"{PROJECT_NAME}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
         f"      path: '{db_path}'\n      schema: main\n      threads: 2\n      keep_open: false\n"
-        f"      config_options:\n{_duckdb_settings(root, records)}",
+        f"      config_options:\n{_duckdb_settings(root, limit)}",
         encoding="utf-8",
     )
 
 
-def _duckdb_settings(root: Path, records: int) -> str:
-    """The build's DuckDB options (profile YAML lines; set when dbt opens the database): the memory limit for
-    `records` input records (memory_limit), spilling to a folder inside the throwaway project; no insertion order
+def _duckdb_settings(root: Path, limit: str | None) -> str:
+    """The build's DuckDB options (profile YAML lines; set when dbt opens the database): the memory limit
+    (memory_limit; None: DuckDB's default), spilling to a folder inside the throwaway project; no insertion order
     kept (every model and read that needs an order asks for one), so DuckDB may write tables in parallel and
     buffer less."""
-    limit = memory_limit(records)
     lines = [f"temp_directory: '{root / 'duckdb_tmp'}'", "preserve_insertion_order: false"]
     if limit is not None:
         lines.insert(0, f"memory_limit: '{limit}'")
@@ -237,16 +257,9 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
     runs_before = (
         _scalar(db_path, "select max(run_seq) from intermediate.int_person_id_history") if base else 0
     )
-    trained = None
-    if not base and train and records >= 2:
-        _dbt(root, "run", "--exclude", "int_persons_scored+")
-        trained = train_person(db_path, random_pairs=min(100_000, records * 20))
-        write_params_duckdb(trained, db_path)  # kept: later batches score with them
-        _dbt(root, "run", "--select", "int_person_match_params+")
-    else:
-        _dbt(root, "run")
-    # A batch whose clusters did not settle is clustered again whole (--full-refresh): right, not fast.
-    state["label_rounds"] = _settle_clusters(root, db_path, rounds)
+    # Only the base trains; its parameters stay in DIR and later batches score with them. A batch whose clusters
+    # did not settle is clustered again whole (--full-refresh): right, not fast.
+    trained, state["label_rounds"] = _build(root, db_path, "person", records, train and not base, rounds)
     state_file.write_text(json.dumps(state))
     output_path = Path(output_path)
     output_path.parent.mkdir(parents=True, exist_ok=True)
@@ -310,21 +323,10 @@ def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool
         db_path = root / "link.duckdb"
         largest = max(_input_rows(Path(input_path)) for input_path, _ in runs)
         _write_project(root, db_path, entity, largest)
-        log.info("er link: DuckDB memory limit %s for %d records", memory_limit(largest) or "none", largest)
         _dbt(root, "seed")
         for input_path, output_path in runs:
             records = _load_input(db_path, Path(input_path).resolve(), entity)
-            training = train and entity == "person" and records >= 2
-            # Training reads the records and the pairs' comparison levels only: the scores, the clustering and the
-            # id map (which must take the clusters of the trained parameters) are built once, after it.
-            _dbt(root, "run", *(("--exclude", "int_persons_scored+") if training else ()))
-            trained = None
-            if training:
-                trained = train_person(db_path, random_pairs=min(100_000, records * 20))
-                write_params_duckdb(trained, db_path)
-                _dbt(root, "run", "--select", "int_person_match_params+")
-            if entity == "person":
-                _settle_clusters(root, db_path, LABEL_ROUNDS)
+            trained, _ = _build(root, db_path, entity, records, train)
             output_path = Path(output_path)
             output_path.parent.mkdir(parents=True, exist_ok=True)
             with duckdb.connect(str(db_path)) as con:
