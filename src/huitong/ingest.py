@@ -256,10 +256,10 @@ class _Part:
     """One landed part's parsed records as Arrow string columns (of the keys its records hold) with their hashes."""
 
     def __init__(self, number: int, parsed) -> None:
-        self.number, self.records = number, None
-        if parsed.table is not None:  # columnar parse: every record holds every column
-            self.table = parsed.table
-            self.hashes = record_hashes(self.table)
+        self.number, self.records, self.partial = number, None, {}
+        if parsed.table is not None:  # columnar parse: every record holds every column but those in .partial
+            self.table, self.partial = parsed.table, parsed.partial
+            self.hashes = record_hashes(self.table, partial=self.partial)
         else:
             self.records = parsed.records
             keys = list(dict.fromkeys(k for r in self.records[:1] for k in r))  # usually every record's keys
@@ -270,9 +270,9 @@ class _Part:
 
     def record(self, offset: int) -> dict:
         """The record as the source parsed it (the dict its payload and hash are made of)."""
-        return (
-            self.records[offset] if self.records is not None else self.table.slice(offset, 1).to_pylist()[0]
-        )
+        if self.records is not None:
+            return self.records[offset]
+        return self.partial.get(offset) or self.table.slice(offset, 1).to_pylist()[0]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -96,6 +96,11 @@ def test_parcel_lines_every_good_line_loaded_every_bad_one_quarantined(lines, gz
         assert set(record) == set(good) | {"_arrival_hour"}
     check_errors(parsed)
     summarise("parcel", len(lines), parsed)
+    # The columnar reading the loader uses (Arrow, chunk by chunk) gives the same records, errors and offsets.
+    columnar = PARCEL.parse_table(name, gzip.compress(data) if gz else data)
+    rows = columnar.table.to_pylist() if columnar.table is not None else []
+    assert [columnar.partial.get(i, row) for i, row in enumerate(rows)] == parsed.records
+    assert columnar.errors == parsed.errors
 
 
 @SETTINGS
@@ -108,6 +113,9 @@ def test_parcel_truncated_or_corrupt_gzip_keeps_what_it_can_and_records_the_loss
     assert any("gzip" in reason for _, _, reason in parsed.errors)
     assert len(parsed.records) <= sum(1 for kind, _ in lines if kind == "good")
     check_errors(parsed)
+    columnar = PARCEL.parse_table("20260210T013000Z__2026-02-10__09__outlet.jsonl.gz", damaged)
+    assert columnar.errors == parsed.errors
+    assert (columnar.table.num_rows if columnar.table is not None else 0) == len(parsed.records)
 
 
 @SETTINGS

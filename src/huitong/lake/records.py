@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -69,11 +70,13 @@ def _sha256_hex(texts: pa.Array) -> pa.Array:
     return pa.StringArray.from_buffers(rows, pa.py_buffer(starts), pa.py_buffer(digests.hex().encode()))
 
 
-def record_hashes(table: pa.Table, records: list[dict] | None = None) -> pa.Array:
+def record_hashes(
+    table: pa.Table, records: list[dict] | None = None, partial: Mapping[int, dict] | None = None
+) -> pa.Array:
     """sha256 hex of each record as ``record_hash`` computes it. ``table`` holds the records as string columns:
     either ``records_table(records, keys)`` with ``keys`` the keys the records hold (a key a record lacks is
     absent, not null, in its JSON, so that record is hashed in Python), or, with ``records`` None, records that
-    each hold every column of ``table``."""
+    each hold every column of ``table`` but those in ``partial`` (row -> the record, which lacks some)."""
     if not table.num_rows:
         return pa.array([], pa.string())
     hashes, redo = [], set()
@@ -85,10 +88,15 @@ def record_hashes(table: pa.Table, records: list[dict] | None = None) -> pa.Arra
     # Records lacking one of the table's keys, and rows whose text Python spells differently.
     if records is not None:
         redo |= {i for i, r in enumerate(records) if len(r) != width}
+    partial = partial or {}
+    redo |= set(partial)
     joined = pa.chunked_array(hashes, pa.string()).combine_chunks()
     if not redo:
         return joined
     values = joined.to_pylist()
     for i in sorted(redo):
-        values[i] = record_hash(records[i] if records is not None else table.slice(i, 1).to_pylist()[0])
+        if records is not None:
+            values[i] = record_hash(records[i])
+        else:
+            values[i] = record_hash(partial[i] if i in partial else table.slice(i, 1).to_pylist()[0])
     return pa.array(values, pa.string())

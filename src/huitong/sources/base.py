@@ -22,6 +22,9 @@ class ParsedPart:
     # A parser may hand its records over as Arrow string columns instead (a large CSV read by Arrow's C++ reader,
     # not cell by cell in Python): the same records, in order, each holding every column (None = blank).
     table: object | None = None  # pyarrow.Table; typed loosely so importing a source does not import pyarrow
+    # With ``table``: the rows whose record lacks some of the table's columns (a key absent rather than null), as
+    # parsed. Their hash and payload are of that record; every other row holds every column.
+    partial: dict[int, dict[str, str | None]] = field(default_factory=dict)
 
 
 class Source(Protocol):

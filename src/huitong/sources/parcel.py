@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources._files import parse_lines, whole_file_error
+from huitong.sources._files import parse_lines, parse_lines_table, whole_file_error
 from huitong.sources.base import ParsedPart, parse_timestamp
 
 COLUMNS = (
@@ -127,6 +128,14 @@ class ParcelDropSource:
             yield RawPart(name=part_name(obj), data=lister.read(obj.key), origin=lister.describe(obj.key))
 
     def parse(self, part_name: str, data: bytes) -> ParsedPart:
+        return self._parse(part_name, data, parse_lines)
+
+    def parse_table(self, part_name: str, data: bytes) -> ParsedPart:
+        """``parse``, with the lines read into Arrow string columns by Arrow's JSON reader where it reads them as
+        json.loads does (huitong.sources._files.parse_lines_table): the same records, errors and offsets."""
+        return self._parse(part_name, data, partial(parse_lines_table, columns=self.columns))
+
+    def _parse(self, part_name: str, data: bytes, read: Callable[..., ParsedPart]) -> ParsedPart:
         match = _PART.match(part_name)
         if not match:
             return whole_file_error(
@@ -140,7 +149,7 @@ class ParcelDropSource:
             data, problem = gunzip(raw)
             if problem and not data:
                 return whole_file_error(part_name, raw, problem)
-        parsed = parse_lines(data, extra)
+        parsed = read(data, extra)
         if problem:  # a truncated stream: its complete lines are loaded, the loss is recorded
             tail = data.rsplit(b"\n", 1)[-1]
             if tail.strip() and parsed.errors and parsed.errors[-1][1] == tail.decode("utf-8", "replace"):
