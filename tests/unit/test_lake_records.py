@@ -43,3 +43,30 @@ def test_hashes_across_slices_and_chunks(monkeypatch):
     assert record_hashes(records_table(RECORDS, keys), RECORDS).to_pylist() == [
         record_hash(r) for r in RECORDS
     ]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_generated_records_hash_as_record_hash(seed, monkeypatch):
+    # Columns with and without nulls, escapes in some columns only, slices that start mid-table.
+    import random
+
+    monkeypatch.setattr("huitong.lake.records._SLICE", 7)
+    rng = random.Random(seed)
+    alphabet = ['"', "\\", "\n", "\x01", "a", "汉", "🚀", "\u2028", "\x7f", " ", "}", ":"]
+    columns = ["c", "a", "b\\", "d"]
+    nullable = {c: rng.random() < 0.5 for c in columns}
+    plain = {c: rng.random() < 0.5 for c in columns}  # some columns hold no character needing an escape
+    records = [
+        {
+            c: None
+            if nullable[c] and rng.random() < 0.3
+            else "".join(
+                rng.choice(alphabet[4:5] if plain[c] else alphabet) for _ in range(rng.randint(0, 6))
+            )
+            for c in columns
+        }
+        for _ in range(40)
+    ]
+    table = records_table(records, columns)
+    assert record_hashes(table).to_pylist() == [record_hash(r) for r in records]
+    assert record_hashes(table.slice(3, 30)).to_pylist() == [record_hash(r) for r in records[3:33]]

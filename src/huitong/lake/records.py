@@ -38,23 +38,42 @@ def _json_texts(table: pa.Table) -> tuple[pa.Array, np.ndarray]:
     every column, and where a value holds a control character (that row's text is not Python's)."""
     names = table.column_names
     controls = np.zeros(table.num_rows, dtype=bool)
-    pieces = []
+    # One element-wise join of literal key text and the columns: a column without nulls goes in as it is, one with
+    # nulls quoted first (its nulls spelled null). Escaping, and the control-character test, only where a column's
+    # bytes hold a backslash, a quote or a control character at all (a byte test on its data buffer).
+    pieces: list[object] = []
+    literal = "{"
     for n, i in enumerate(
         sorted(range(len(names)), key=lambda i: names[i])
     ):  # sort_keys compares key strings
-        prefix = ("{" if n == 0 else ", ") + json.dumps(names[i], ensure_ascii=False) + ": "
+        literal += ("" if n == 0 else ", ") + json.dumps(names[i], ensure_ascii=False) + ": "
         values = table.column(i).combine_chunks()
-        controls |= pc.fill_null(pc.match_substring_regex(values, _CONTROL), False).to_numpy(
-            zero_copy_only=False
-        )
+        raw = _utf8_bytes(values)
+        if np.any(raw < 0x20):
+            controls |= pc.fill_null(pc.match_substring_regex(values, _CONTROL), False).to_numpy(
+                zero_copy_only=False
+            )
         for char in ("\\", '"'):  # backslash first, as json.dumps escapes the original text
-            if pc.any(pc.match_substring(values, char)).as_py():
+            if np.any(raw == ord(char)):
                 values = pc.replace_substring(values, char, "\\" + char)
-        quoted = pc.binary_join_element_wise(prefix + '"', values, '"', "")
-        pieces.append(pc.fill_null(quoted, prefix + "null") if values.null_count else quoted)
-    if not pieces:
+        if values.null_count:
+            pieces += [literal, pc.fill_null(pc.binary_join_element_wise('"', values, '"', ""), "null")]
+            literal = ""
+        else:
+            pieces += [literal + '"', values]
+            literal = '"'
+    if len(pieces) < 2:
         return pa.array(["{}"] * table.num_rows, pa.string()), controls
-    return pc.binary_join_element_wise(*pieces, "}", ""), controls
+    return pc.binary_join_element_wise(*pieces, literal + "}", ""), controls
+
+
+def _utf8_bytes(values: pa.Array) -> np.ndarray:
+    """The bytes of a string array's values, as a view of its data buffer."""
+    offsets, data = values.buffers()[1], values.buffers()[2]
+    if data is None or not len(values):
+        return np.zeros(0, dtype=np.uint8)
+    bounds = np.frombuffer(offsets, dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    return np.frombuffer(data, dtype=np.uint8)[bounds[0] : bounds[-1]]
 
 
 def _sha256_hex(texts: pa.Array) -> pa.Array:
