@@ -10,11 +10,14 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huitong.er.evaluate import evaluate_assignment, score
-from huitong.er.person_comparisons import LEVELS, compare
+from huitong.er.person_comparisons import LEVELS, _similar, _within, compare
 from huitong.er.person_params import DEFAULT_PRIOR, DEFAULT_SEED, DEFAULTS, params_rows
 from huitong.er.standardise import name_pinyin_keys, standardise_name, standardise_resident_id
+from huitong.er.standardise_distance import levenshtein, levenshtein_similarity
 from huitong.er.training import FIELDS, estimate_u, expectation_maximisation
 
 
@@ -65,6 +68,18 @@ def record(name=None, id_number=None, phone=None, birth=None, gender=None, addre
 def test_comparison_levels_on_tricky_pairs(left, right, field, level):
     assert compare(left, right)[field] == level
     assert compare(right, left)[field] == level  # symmetric
+
+
+# Few letters, so that near strings are common; CJK and an astral character, so that a byte count would differ.
+_TEXT = st.text(alphabet="ab张章三四·𠀀", max_size=7)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT, _TEXT, st.sampled_from([0.66, 0.7, 0.75]), st.integers(min_value=0, max_value=2))
+def test_fast_distance_checks_agree_with_the_definitions(a, b, threshold, edits):
+    """The levels' RapidFuzz shortcuts give the answers of huitong.er.standardise_distance (the SQL's reference)."""
+    assert _similar(a, b, threshold) == (levenshtein_similarity(a, b) >= threshold)
+    assert _within(a, b, edits) == (len(a) == len(b) and levenshtein(a, b) <= edits)
 
 
 def _simulate(m, u, prior, n, rng):
