@@ -96,3 +96,35 @@ def test_the_frame_gives_the_per_value_verdicts():
             expected = None if value is None else value_problem(rule, value, env, other) is None
             got = frame.at[p, targets[rule.name]]
             assert (None if got is pd.NA else bool(got)) == expected, (rule.name, value, other)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_fixed_width_offset_spelling_read_from_bytes_matches_parse_iso_datetime(seed):
+    # 'YYYY-MM-DDTHH:MM:SS+HH:MM' is settled by integer arithmetic on the bytes: real and impossible dates (leap
+    # days, day 31 of short months, second 60, offsets of 24 h), years around the 1970-2099 it reads, odd bytes.
+    import random
+    from datetime import timedelta, timezone
+
+    import pyarrow as pa
+
+    from huitong.quality.datetimes import _fixed_offset_micros, epoch_micros
+
+    rng = random.Random(seed)
+    tz = timezone(timedelta(hours=8))
+    values = []
+    for _ in range(3000):
+        year = rng.choice([1900, 1969, 1970, 1972, 2000, 2024, 2026, 2099, 2100, rng.randint(1970, 2099)])
+        value = (
+            f"{year:04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}{rng.choice('T T x')}"
+            f"{rng.randint(0, 24):02d}:{rng.randint(0, 60):02d}:{rng.randint(0, 60):02d}"
+            f"{rng.choice('+-+:')}{rng.randint(0, 24):02d}:{rng.randint(0, 60):02d}"
+        )
+        if rng.random() < 0.1:
+            at = rng.randrange(len(value))
+            value = value[:at] + rng.choice("9/٣汉") + value[at + 1 :]
+        values.append(value)
+    fixed, micros = _fixed_offset_micros(pa.array(values + [None], pa.string()).slice(0))
+    assert fixed.sum() > 100 and not fixed[-1]
+    got = dict(zip([v for v, f in zip(values, fixed, strict=False) if f], micros.tolist(), strict=True))
+    for value, settled in got.items():
+        assert settled == epoch_micros(value, tz), value
