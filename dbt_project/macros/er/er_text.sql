@@ -32,7 +32,7 @@ case {{ s }}{% for k, v in er_surname_pinyin(kind).items() %} when '{{ k }}' the
 {%- endmacro -%}
 
 {#- The name in lower-case pinyin with its parts separated by spaces (see name_pinyin_keys); input: er_name_std. -#}
-{% macro _er_name_pinyin_spaced(n, lkp) -%}
+{% macro er_name_pinyin_spaced(n, lkp='er_lkp') -%}
 lower(case
     when {{ er_regexp_like(n, er_pattern__cjk()) }} and strpos({{ n }}, '·') > 0
         then {{ er_map_chars("replace(" ~ n ~ ", '·', ' ')", 'pinyin', lkp) }}
@@ -48,10 +48,20 @@ end)
 
 {#- Letters in written order: 张三, 張三, Zhang San, ZHANGSAN -> 'zhangsan'. Input: an er_name_std column. -#}
 {% macro er_pinyin_key_ordered(name_std, lkp='er_lkp') -%}
-nullif({{ er_regexp_replace(_er_name_pinyin_spaced(name_std, lkp), er_pattern__not_lower_alpha(), "''") }}, '')
+{{ er_pinyin_key_ordered_of_spaced(er_name_pinyin_spaced(name_std, lkp)) }}
 {%- endmacro %}
 
 {#- Name parts sorted then joined: 张三, San Zhang, Zhang San -> 'sanzhang'. Input: an er_name_std column. -#}
 {% macro er_pinyin_key_sorted(name_std, lkp='er_lkp') -%}
-nullif({{ er_sorted_words(er_regexp_replace(_er_name_pinyin_spaced(name_std, lkp), er_pattern__not_lower_alpha(), "' '")) }}, '')
+{{ er_pinyin_key_sorted_of_spaced(er_name_pinyin_spaced(name_std, lkp)) }}
+{%- endmacro %}
+
+{#- The two keys from an er_name_pinyin_spaced column: a model needing both maps the characters once (the
+    character mapping is the costliest part; int_person_records). -#}
+{% macro er_pinyin_key_ordered_of_spaced(spaced) -%}
+nullif({{ er_regexp_replace(spaced, er_pattern__not_lower_alpha(), "''") }}, '')
+{%- endmacro %}
+
+{% macro er_pinyin_key_sorted_of_spaced(spaced) -%}
+nullif({{ er_sorted_words(er_regexp_replace(spaced, er_pattern__not_lower_alpha(), "' '")) }}, '')
 {%- endmacro %}

@@ -133,14 +133,24 @@ cleaned as (
     {%- endif %}
 ),
 
--- The pinyin keys are the costliest expressions: computed once per distinct name, then joined back.
-name_keys as (
-    select
-        n.std_full_name,
-        {{ er_pinyin_key_ordered('n.std_full_name') }} as name_pinyin,
-        {{ er_pinyin_key_sorted('n.std_full_name') }} as name_pinyin_sorted
-    from (select distinct std_full_name from cleaned where std_full_name is not null) as n
+-- Per distinct name (NULL too): its records, for the name frequency (a group-by, not a window over the whole
+-- batch), and its pinyin keys, the costliest expressions, both from one mapping of the characters.
+name_counts as (
+    select std_full_name, count(*) as records from cleaned group by std_full_name
+),
+
+name_spelled as (
+    select n.std_full_name, n.records, {{ er_name_pinyin_spaced('n.std_full_name') }} as pinyin_spaced
+    from name_counts as n
     cross join {{ er_char_lookup() }} as er_lkp
+),
+
+names as (
+    select
+        std_full_name, records,
+        {{ er_pinyin_key_ordered_of_spaced('pinyin_spaced') }} as name_pinyin,
+        {{ er_pinyin_key_sorted_of_spaced('pinyin_spaced') }} as name_pinyin_sorted
+    from name_spelled
 ),
 
 ids as (
@@ -176,15 +186,15 @@ select
     i.std_address,
     -- Share of records with this name, for the term-frequency adjustment of name matches.
     {%- if er_batch_run() %}
-    cast(count(*) over (partition by i.std_full_name) + coalesce(b.records, 0) as double)
-        / (count(*) over () + (select count(*) from {{ this }})) as name_frequency,
+    cast(k.records + coalesce(b.records, 0) as double)
+        / ((select count(*) from cleaned) + (select count(*) from {{ this }})) as name_frequency,
     (select coalesce(max(er_batch), 0) + 1 from {{ this }}) as er_batch
     {%- else %}
-    cast(count(*) over (partition by i.std_full_name) as double) / count(*) over () as name_frequency,
+    cast(k.records as double) / (select count(*) from cleaned) as name_frequency,
     1 as er_batch
     {%- endif %}
 from ids as i
-left join name_keys as k on k.std_full_name = i.std_full_name
+left join names as k on k.std_full_name is not distinct from i.std_full_name
 {%- if er_batch_run() %}
 left join base_names as b on b.std_full_name = i.std_full_name
 {%- endif %}
