@@ -99,8 +99,9 @@ def _fixed_offset_micros(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     if not len(rows):
         return fixed, np.zeros(0, dtype=np.int64)
     raw = np.frombuffer(data, dtype=np.uint8)[bounds[rows][:, None] + np.arange(25)]
-    digits = raw[:, _DIGITS].astype(np.int64) - 0x30
-    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    digits = raw[:, _DIGITS] - np.uint8(0x30)  # bytes below '0' wrap past 9 (small types: ~1M rows a call)
+    ok = (digits <= 9).all(axis=1)
+    digits = digits.astype(np.int32)
     for position, allowed in _SEPARATORS.items():
         ok &= np.isin(raw[:, position], np.frombuffer(allowed, dtype=np.uint8))
     pairs = digits[:, 0::2] * 10 + digits[:, 1::2]  # century, year, month, day, hour, minute, second, oh, om
@@ -119,7 +120,13 @@ def _fixed_offset_micros(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     before = year - 1970  # whole years since 1970, and the leap days among them (no century rule before 2100)
     days = before * 365 + (before + 1) // 4 + _DAYS_BEFORE_MONTH[month] + (leap & (month > 2)) + day - 1
     sign = np.where(raw[:, 19] == ord("-"), -1, 1)
-    seconds = days * 86400 + hour * 3600 + minute * 60 + second - sign * (off_h * 3600 + off_m * 60)
+    seconds = (
+        days.astype(np.int64) * 86400
+        + hour * 3600
+        + minute * 60
+        + second
+        - sign * (off_h * 3600 + off_m * 60)
+    )
     fixed[rows] = True
     return fixed, seconds * 1_000_000
 
