@@ -103,13 +103,15 @@ def _settle_clusters(root: Path, db_path: Path, rounds: int) -> int:
 
 
 def _build(root: Path, db_path: Path, entity: str, records: int, train: bool,
-           rounds: int | None = None) -> tuple[object | None, int]:  # fmt: skip
-    """`dbt run` on the loaded input: for persons with `train`, EM first (it reads the records and the pairs'
-    comparison levels only; the scores, the clustering and the id map, which must take the clusters of the trained
-    parameters, are built once, after it); then the person clusters settled. Returns the training result (or
-    None) and the label rounds the clusters settled with."""
+           rounds: int | None = None, seeds: bool = False) -> tuple[object | None, int]:  # fmt: skip
+    """`dbt run` on the loaded input (with `seeds`, `dbt build` of the seeds and the models: one dbt invocation
+    less): for persons with `train`, EM first (it reads the records and the pairs' comparison levels only; the
+    scores, the clustering and the id map, which must take the clusters of the trained parameters, are built once,
+    after it); then the person clusters settled. Returns the training result (or None) and the label rounds the
+    clusters settled with."""
     training = train and entity == "person" and records >= 2
-    _dbt(root, "run", *(("--exclude", "int_persons_scored+") if training else ()))
+    first = ("build", "--resource-type", "seed", "--resource-type", "model") if seeds else ("run",)
+    _dbt(root, *first, *(("--exclude", "int_persons_scored+") if training else ()))
     trained = None
     if training:
         trained = train_person(db_path, random_pairs=min(100_000, records * 20))
@@ -189,7 +191,7 @@ def _dbt(root: Path, *args: str) -> None:
         done = dbtRunner().invoke(
             [*args, "--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
              "--target-path", str(root / "target"), "--log-level", "none", "--log-level-file", "debug",
-             "--no-send-anonymous-usage-stats"]
+             "--no-send-anonymous-usage-stats", "--no-write-json"]
         )  # fmt: skip
     if not done.success:
         log_file = root / "logs" / "dbt.log"
@@ -251,15 +253,15 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
     state = json.loads(state_file.read_text()) if base and state_file.exists() else {}
     rounds = state.get("label_rounds", LABEL_ROUNDS)
     _write_project(root, db_path, "person", _input_rows(Path(input_path)), batches=True, label_rounds=rounds)
-    if not base:
-        _dbt(root, "seed")
     records = _load_input(db_path, Path(input_path).resolve(), "person")
     runs_before = (
         _scalar(db_path, "select max(run_seq) from intermediate.int_person_id_history") if base else 0
     )
     # Only the base trains; its parameters stay in DIR and later batches score with them. A batch whose clusters
     # did not settle is clustered again whole (--full-refresh): right, not fast.
-    trained, state["label_rounds"] = _build(root, db_path, "person", records, train and not base, rounds)
+    trained, state["label_rounds"] = _build(
+        root, db_path, "person", records, train and not base, rounds, seeds=not base
+    )
     state_file.write_text(json.dumps(state))
     output_path = Path(output_path)
     output_path.parent.mkdir(parents=True, exist_ok=True)
@@ -323,10 +325,9 @@ def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool
         db_path = root / "link.duckdb"
         largest = max(_input_rows(Path(input_path)) for input_path, _ in runs)
         _write_project(root, db_path, entity, largest)
-        _dbt(root, "seed")
-        for input_path, output_path in runs:
+        for number, (input_path, output_path) in enumerate(runs):
             records = _load_input(db_path, Path(input_path).resolve(), entity)
-            trained, _ = _build(root, db_path, entity, records, train)
+            trained, _ = _build(root, db_path, entity, records, train, seeds=number == 0)
             output_path = Path(output_path)
             output_path.parent.mkdir(parents=True, exist_ok=True)
             with duckdb.connect(str(db_path)) as con:
