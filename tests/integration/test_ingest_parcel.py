@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 
 CITY = dict(seed=7, scale=0.05, start=date(2025, 2, 1), as_of=date(2025, 3, 1))
 LATE = timedelta(hours=2)
+SURROGATE = b'{"waybill_no": "\\ud800"}'
 
 
 def choose_window(delivered) -> tuple[datetime, datetime]:
@@ -52,9 +53,10 @@ def fault_corpus(root, arrived: datetime) -> int:
     cut = gzip.compress(body[: len(body) // 2])[:-30]
     put(root, "2025-02-11/09/truncated.jsonl.gz", cut, arrived)
     recovered = zlib.decompressobj(wbits=31).decompress(cut).count(b"\n")  # complete lines + 1 for the loss
-    put(root, "2025-02-11/09/malformed.jsonl", body[-250:].split(b"\n", 1)[1] + b"{not json\n[1]\n", arrived)
+    bad = b"{not json\n[1]\n" + SURROGATE + b"\n"  # the last: a lone surrogate escape, which crashed the load
+    put(root, "2025-02-11/09/malformed.jsonl", body[-250:].split(b"\n", 1)[1] + bad, arrived)
     good_tail = body[-250:].split(b"\n", 1)[1].count(b"\n")
-    return 1 + recovered + 1 + good_tail + 2
+    return 1 + recovered + 1 + good_tail + 3
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +113,10 @@ def test_broken_files_are_quarantined_with_clear_reasons_and_good_lines_load(dro
     reasons = {q["_source_part"].split("__")[-1]: q["reason"] for q in rows if q["rules"] == "parse"}
     assert "corrupt gzip" in reasons["corrupt.jsonl.gz"]
     assert "truncated gzip" in reasons["truncated.jsonl.gz"]
-    assert "malformed JSON" in reasons["malformed.jsonl"] or "not an object" in reasons["malformed.jsonl"]
+    malformed = [(q["reason"], q["payload"]) for q in rows if q["_source_part"].endswith("malformed.jsonl")]
+    assert any("malformed JSON" in reason for reason, _ in malformed)
+    assert any("not an object" in reason for reason, _ in malformed)
+    assert [p for r, p in malformed if "lone surrogate" in r] == [SURROGATE.decode()]
     loaded_parts = {p.split("__")[-1] for p in drop["bronze_first"]["_source_part"].to_pylist()}
     assert {"truncated.jsonl.gz", "malformed.jsonl"} <= loaded_parts
 

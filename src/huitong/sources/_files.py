@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from huitong.sources.base import ParsedPart, as_text
+from huitong.sources.base import ParsedPart, as_text, may_hold_surrogates, unstorable
 
 # What json.loads runs on a line, without its wrappers (decode, raw_decode): a third of the call on small objects.
 _SCAN = json.JSONDecoder().scan_once
@@ -27,6 +27,7 @@ def parse_lines(data: bytes, extra: dict[str, str] | None = None) -> ParsedPart:
         lines: list[str] | list[bytes] = data.decode("utf-8").split("\n")
     except UnicodeDecodeError:
         lines = data.split(b"\n")  # decoded line by line below, to name the lines that are not UTF-8
+    surrogates = may_hold_surrogates(data)  # a line with an escape like \ud800 is checked record by record
     last = len(lines) - 1
     for number, raw in enumerate(lines):
         if not raw.strip(_ASCII_SPACE if type(raw) is str else None):
@@ -61,6 +62,9 @@ def parse_lines(data: bytes, extra: dict[str, str] | None = None) -> ParsedPart:
         # third of the parse on large drops, and a new dict per record most of the rest.
         if not _TEXT.issuperset(map(type, record.values())):
             record = {k: v if v is None or type(v) is str else as_text(v) for k, v in record.items()}
+        if surrogates and may_hold_surrogates(line) and (problem := unstorable(record)):
+            parsed.errors.append((number, line, problem))
+            continue
         if extra:
             record.update(extra)
         parsed.records.append(record)

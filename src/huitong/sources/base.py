@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -58,6 +59,44 @@ def as_text(value: object) -> str | None:
     if isinstance(value, int | float):
         return repr(value) if isinstance(value, float) else str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# Where a lone surrogate can come from in JSON: an escape of half a UTF-16 pair (\ud800-\udfff), or (json.loads of
+# bytes decodes with 'surrogatepass') the three bytes UTF-8 would spell it with. A cheap test before the exact one.
+_SURROGATE_SOURCE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_SOURCE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def may_hold_surrogates(text: str | bytes) -> bool:
+    """False when JSON parsed from ``text`` cannot hold a lone surrogate (no escape or bytes that could make one)."""
+    pattern = _SURROGATE_SOURCE_BYTES if isinstance(text, bytes) else _SURROGATE_SOURCE
+    return pattern.search(text) is not None
+
+
+def storable_text(text: str) -> str:
+    """``text`` with each lone surrogate spelled as its JSON escape (\\ud800): the rest unchanged."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def unstorable(record: dict[str, str | None]) -> str | None:
+    """Why a parsed record cannot be stored, or None. json.loads accepts a lone surrogate (``"\\ud800"``: half a
+    UTF-16 pair), but it is not a Unicode character and has no UTF-8 spelling, so no Arrow column, record hash or
+    bronze table can hold it: such a record is quarantined (with its raw text) instead of crashing the load."""
+    for key, value in record.items():
+        for where, text in (
+            (f"the key {storable_text(key)!r}", key),
+            (f"the value of {storable_text(key)!r}", value),
+        ):
+            try:
+                if text is not None:
+                    text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                char = storable_text(exc.object[exc.start])
+                return (
+                    f"{where} holds a lone surrogate ({char}, half of a UTF-16 pair): not a Unicode character, "
+                    "so it cannot be stored as text; the sending system must escape whole pairs"
+                )
+    return None
 
 
 def record_hash(record: dict[str, object]) -> str:

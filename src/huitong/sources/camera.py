@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources.base import ParsedPart, as_text, parse_timestamp
+from huitong.sources.base import ParsedPart, as_text, may_hold_surrogates, parse_timestamp, unstorable
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,11 @@ def parse_json_lines(part_name: str, data: bytes) -> ParsedPart:
         if not isinstance(row, dict):
             parsed.errors.append((offset, line, f"{part_name} line {offset + 1}: not a JSON object"))
             continue
-        parsed.records.append({key: as_text(value) for key, value in row.items()})
+        record = {key: as_text(value) for key, value in row.items()}
+        if may_hold_surrogates(line) and (problem := unstorable(record)):  # e.g. "\ud800": not storable text
+            parsed.errors.append((offset, line, f"{part_name} line {offset + 1}: {problem}"))
+            continue
+        parsed.records.append(record)
     return parsed
 
 

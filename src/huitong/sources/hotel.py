@@ -13,7 +13,14 @@ import requests
 
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources.base import ParsedPart, as_text, parse_timestamp
+from huitong.sources.base import (
+    ParsedPart,
+    as_text,
+    may_hold_surrogates,
+    parse_timestamp,
+    storable_text,
+    unstorable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +117,15 @@ class HotelApiSource:
                 (0, data.decode("utf-8", "replace"), f"malformed API page {part_name}: {exc}")
             )
             return parsed
+        # An escape like \ud800 (or its bytes) somewhere on the page: its records are checked one by one.
+        surrogates = may_hold_surrogates(data)
         for offset, row in enumerate(rows):
-            if not isinstance(row, dict):
-                parsed.errors.append(
-                    (offset, json.dumps(row, ensure_ascii=False), "record is not a JSON object")
-                )
+            record = {key: as_text(value) for key, value in row.items()} if isinstance(row, dict) else None
+            problem = "record is not a JSON object" if record is None else surrogates and unstorable(record)
+            if problem:  # the payload: the record's JSON, a lone surrogate spelled as its escape
+                parsed.errors.append((offset, storable_text(json.dumps(row, ensure_ascii=False)), problem))
                 continue
-            parsed.records.append({key: as_text(value) for key, value in row.items()})
+            parsed.records.append(record)
         return parsed
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
