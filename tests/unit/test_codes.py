@@ -1,6 +1,8 @@
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huitong import codes
 
@@ -59,3 +61,68 @@ def test_gb28181_structure():
     assert not codes.is_valid_gb28181("0001020011132000004")
     with pytest.raises(ValueError):
         codes.parse_gb28181("abc")
+
+
+def _id_text(division: str, year: int, month: int, day: int, sequence: str, check: str, dress: str) -> str:
+    first17 = f"{division}{year:04d}{month:02d}{day:02d}{sequence}"
+    right = codes.resident_id_check_char(first17)
+    text = first17 + {"right": right, "lower": right.lower(), "wrong": str((int(sequence) + 1) % 10)}[check]
+    return {"": text, "space": f" {text}", "dash": text[:6] + "-" + text[6:], "wide": "１" + text[1:]}[dress]
+
+
+ID_LIKE = st.one_of(
+    st.builds(
+        _id_text,
+        st.text("0123456789", min_size=6, max_size=6),
+        st.integers(1890, date.today().year + 1),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.text("0123456789", min_size=3, max_size=3),
+        st.sampled_from(["right", "right", "lower", "wrong"]),
+        st.sampled_from(["", "", "", "space", "dash", "wide"]),
+    ),
+    st.text("0123456789Xx", min_size=15, max_size=19),
+    st.text(max_size=20),
+    st.none(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(ID_LIKE, max_size=40))
+def test_vectorised_resident_id_check_equals_the_scalar_one(values):
+    import pyarrow as pa
+
+    expected = [codes.is_valid_resident_id(v) for v in values]
+    assert codes.resident_ids_valid(pa.array(values, pa.string())).tolist() == expected
+    chunked = pa.chunked_array([pa.array(values[:3], pa.string()), pa.array(values[3:], pa.string())])
+    assert codes.resident_ids_valid(chunked).tolist() == expected
+    assert codes.resident_ids_valid(pa.array(values, pa.string()).slice(1)).tolist() == expected[1:]
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(ID_LIKE, min_size=1, max_size=30))
+def test_the_frame_gives_resident_id_problem_verdicts(values):
+    """The loader's resident-ID rule reads the numpy check (codes.resident_ids_valid) and asks resident_id_problem
+    only of the rest: the verdicts are resident_id_problem's, legacy 15-digit IDs included."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import pandas as pd
+
+    from huitong.quality.checks import CheckEnv, resident_id_problem
+    from huitong.quality.frame import build_frame
+    from huitong.quality.spec import entity_spec
+
+    spec = entity_spec("trade", "trades")
+    [rule] = [r for r in spec.rules if r.kind == "resident_id"]
+    rows = pd.DataFrame({field: [None] * len(values) for field in spec.fields})
+    rows[rule.column] = values
+    if rule.when is not None:
+        rows[rule.when.column] = rule.when.values[0]
+    env = CheckEnv(now=datetime(2026, 6, 1, tzinfo=ZoneInfo("Asia/Shanghai")), tz=ZoneInfo("Asia/Shanghai"))
+    frame, targets = build_frame(rows, spec, env)
+    for p, value in enumerate(values):
+        text = (value or "").strip()
+        expected = None if not text else resident_id_problem(text) is None
+        got = frame.at[p, targets[rule.name]]
+        assert (None if got is pd.NA else bool(got)) == expected, value
