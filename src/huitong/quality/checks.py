@@ -133,11 +133,21 @@ def iso_datetime_problem(value: str, rule: Rule, env: CheckEnv) -> str | None:
         return "is not a real calendar date-time"
     earliest, latest = iso_datetime_range(rule, env)
     if earliest is not None and parsed < earliest:
-        return f"is before {rule.params['not_before']}"
+        return too_early_phrase(rule)
     if latest is not None and parsed > latest:
-        ahead = rule.params["max_ahead_hours"]
-        return f"is more than {ahead} h after the validation time {env.now.isoformat(timespec='seconds')}"
+        return too_late_phrase(rule, env)
     return None
+
+
+def too_early_phrase(rule: Rule) -> str:
+    """iso_datetime_problem's phrase for a date-time before the rule's not_before."""
+    return f"is before {rule.params['not_before']}"
+
+
+def too_late_phrase(rule: Rule, env: CheckEnv) -> str:
+    """iso_datetime_problem's phrase for a date-time more than max_ahead_hours after the validation time."""
+    ahead = rule.params["max_ahead_hours"]
+    return f"is more than {ahead} h after the validation time {env.now.isoformat(timespec='seconds')}"
 
 
 def date_any_format_problem(value: str, rule: Rule, env: CheckEnv) -> str | None:
@@ -168,6 +178,11 @@ def not_before_problem(value: str, other: str | None, rule: Rule, env: CheckEnv)
     mine, theirs = parse_iso_datetime(value, env.tz), parse_iso_datetime(other, env.tz)
     if mine is None or theirs is None or mine >= theirs:
         return None
+    return before_other_phrase(rule, other)
+
+
+def before_other_phrase(rule: Rule, other: str) -> str:
+    """not_before_problem's phrase for a time before the other column's ``other``."""
     return f"is before {rule.params['other']} {other}"
 
 
@@ -197,11 +212,16 @@ def show(value: object, limit: int = 40) -> str:
     return repr(text) if text == "" or text != text.strip() or " " in text else text
 
 
+def shown_value(rule: Rule, value: str) -> str:
+    """How a reason names the offending value: the column, then the value (see show); a phrase follows."""
+    return f"{rule.column} {show(value)}"
+
+
 def failure_reason(rule: Rule, value: str | None, env: CheckEnv, other: str | None = None) -> str:
     """One sentence a data engineer can act on, naming the column and the offending value."""
     if rule.kind == "required" or value is None:
         return f"{rule.column} is missing"
-    shown = f"{rule.column} {show(value)}"
+    shown = shown_value(rule, value)
     match rule.kind:
         case "regex":
             return f"{shown} is not {rule.params.get('describe') or 'matching ' + rule.params['pattern']}"

@@ -43,10 +43,17 @@ def epoch_micros(value: str, tz: tzinfo) -> int:
 
 def iso_epoch_micros(values: pd.Series, tz: tzinfo) -> np.ndarray:
     """Microseconds since the epoch for each value (text; NA allowed), MISSING where parse_iso_datetime gives None."""
-    text = _arrow_text(values)
+    return iso_epoch_micros_fixed(values, tz)[0]
+
+
+def iso_epoch_micros_fixed(values: pd.Series, tz: tzinfo) -> tuple[np.ndarray, np.ndarray]:
+    """``iso_epoch_micros``, and where a value was exactly 'YYYY-MM-DDTHH:MM:SS+HH:MM' (the usual spelling): there
+    the instant does not depend on ``tz``, and the value is its own trimmed form, so another parse of the same
+    text (the loader's watermark, in UTC+8; the suite's, in the configured zone) can reuse it."""
+    text = arrow_text(values)
     out = np.full(len(text), MISSING, dtype=np.int64)
     if not len(text):
-        return out
+        return out, np.zeros(0, dtype=bool)
     # The usual spelling, 'YYYY-MM-DDTHH:MM:SS+HH:MM', read from the bytes; the rest below, as before.
     fixed, micros = _fixed_offset_micros(text)
     if fixed.any():
@@ -73,7 +80,7 @@ def iso_epoch_micros(values: pd.Series, tz: tzinfo) -> np.ndarray:
     unsettled = present & (out == MISSING)
     if unsettled.any():
         out[unsettled] = [epoch_micros(v, tz) for v in text.filter(pa.array(unsettled)).to_pylist()]
-    return out
+    return out, fixed
 
 
 # Byte positions of 'YYYY-MM-DDTHH:MM:SS+HH:MM' (T or space; + or -): the digits, and the separators.
@@ -131,7 +138,7 @@ def _fixed_offset_micros(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return fixed, seconds * 1_000_000
 
 
-def _arrow_text(values: pd.Series) -> pa.Array:
+def arrow_text(values: pd.Series) -> pa.Array:
     """The column as an Arrow string array: Arrow-backed text as it is (no Python str per value), else converted."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage.startswith("pyarrow"):
         text = pa.array(values.array)

@@ -10,14 +10,14 @@ the simulator use it too. Null means "not applicable" because GX column-map expe
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from huitong import codes
 from huitong.quality.checks import CheckEnv, iso_datetime_range, value_problem
-from huitong.quality.datetimes import MISSING, iso_epoch_micros, to_micros
+from huitong.quality.datetimes import MISSING, arrow_text, iso_epoch_micros, to_micros
 from huitong.quality.spec import EntitySpec, Rule
 
 CHECK_PREFIX = "__check__"
@@ -81,17 +81,34 @@ def _derived(
         micros, others = epochs(rule.column)[checked], epochs(rule.params["other"])[checked]
         ok[checked] = (micros == MISSING) | (others == MISSING) | (micros >= others)
     else:
-        # Batches repeat values (hotel codes, dates), so each distinct value is checked once.
-        mine = values[checked].astype(object)
-        verdicts = {v: value_problem(rule, v, env) is None for v in pd.unique(mine)}
-        ok[checked] = mine.map(verdicts).to_numpy(dtype=bool)
+        # Batches repeat values (hotel codes, dates), so each distinct value is checked once (Arrow's dictionary:
+        # no Python str per row).
+        encoded = arrow_text(values[checked]).dictionary_encode()
+        distinct = encoded.dictionary
+        passes = np.zeros(len(distinct), dtype=bool)
+        if rule.kind == "resident_id":
+            # Check digits in numpy (huitong.codes): a valid ID passes resident_id_problem; the rest are asked of
+            # it, which tells a legacy 15-digit ID from a wrong one.
+            passes = codes.resident_ids_valid(distinct)
+        asked = np.flatnonzero(~passes)
+        passes[asked] = [value_problem(rule, v, env) is None for v in distinct.take(asked).to_pylist()]
+        ok[checked] = passes[encoded.indices.to_numpy(zero_copy_only=False)]
     return pd.Series(pd.arrays.BooleanArray(ok, ~checked), index=frame.index)
 
 
-def build_frame(df: pd.DataFrame, spec: EntitySpec, env: CheckEnv) -> tuple[pd.DataFrame, dict[str, str]]:
+def build_frame(
+    df: pd.DataFrame,
+    spec: EntitySpec,
+    env: CheckEnv,
+    parsed: dict[str, np.ndarray] | None = None,
+    known: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """The frame to validate (index = row position in the batch): every field trimmed, one column per rule that
     GX cannot read straight from a field, and the event time in epoch seconds for the freshness check.
-    Also returns, per rule, the column its expectation reads."""
+    Also returns, per rule, the column its expectation reads. ``parsed``, when given, receives each date-time
+    column the rules read as epoch microseconds (huitong.quality.datetimes; MISSING where unparseable), for the
+    reasons of failing rows. ``known``: columns the caller already parsed, (epoch microseconds, where they hold
+    what iso_epoch_micros would give here) per row; only the other rows are parsed."""
     raw = df.reset_index(drop=True)
     columns: dict[str, pd.Series] = {}
     for name in spec.fields:
@@ -102,11 +119,21 @@ def build_frame(df: pd.DataFrame, spec: EntitySpec, env: CheckEnv) -> tuple[pd.D
         )
     fields = pd.DataFrame(columns, index=raw.index)
 
-    @cache
+    parsed = {} if parsed is None else parsed
+
     def epochs(
         column: str,
     ) -> np.ndarray:  # the date-time rules and the freshness check share a column's parse
-        return iso_epoch_micros(fields[column], env.tz)
+        if column in parsed:
+            return parsed[column]
+        if known and column in known:
+            micros, holds = known[column]
+            parsed[column] = micros.copy()
+            if not holds.all():
+                parsed[column][~holds] = iso_epoch_micros(fields[column][~holds], env.tz)
+        else:
+            parsed[column] = iso_epoch_micros(fields[column], env.tz)
+        return parsed[column]
 
     targets: dict[str, str] = {}
     for rule in spec.rules:

@@ -23,7 +23,16 @@ import pyarrow as pa
 
 from huitong.config import settings
 from huitong.quality import gx_suite
-from huitong.quality.checks import CheckEnv, failure_reason
+from huitong.quality.checks import (
+    CheckEnv,
+    before_other_phrase,
+    failure_reason,
+    iso_datetime_range,
+    shown_value,
+    too_early_phrase,
+    too_late_phrase,
+)
+from huitong.quality.datetimes import MISSING, to_micros
 from huitong.quality.frame import build_frame, gx_columns
 from huitong.quality.spec import EntitySpec, entity_spec
 
@@ -61,7 +70,7 @@ class ValidationResult:
     source: str
     entity: str
     batch_id: str
-    valid: pd.DataFrame
+    keep: np.ndarray  # per row of the validated batch: True where it is loaded (not quarantined)
     quarantine: pd.DataFrame
     flags: pd.DataFrame
     batch_checks: list[BatchCheck]
@@ -69,6 +78,13 @@ class ValidationResult:
     rows: int
     seconds: float
     severities: dict[str, str] = field(default_factory=dict)
+    batch: pd.DataFrame | None = field(default=None, repr=False)  # the validated rows, for ``valid``
+
+    @property
+    def valid(self) -> pd.DataFrame:
+        """The rows to load. Taken when asked: the loader reads only ``quarantine``, and taking ~900k rows of a
+        1M-row batch cost ~0.5 s."""
+        return self.batch.iloc[self.keep]
 
     @property
     def batch_failures(self) -> list[BatchCheck]:
@@ -90,7 +106,7 @@ class ValidationResult:
             "source": self.source,
             "entity": self.entity,
             "rows": self.rows,
-            "valid": len(self.valid),
+            "valid": int(self.keep.sum()),
             "quarantined": len(self.quarantine),
             "flagged": len(self.flags),
             "unexpected_counts": dict(self.unexpected_counts),
@@ -164,14 +180,17 @@ def validate_batch(
     df: pd.DataFrame,
     batch_id: str,
     context: Mapping[str, Any] | None = None,
+    epochs: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> ValidationResult:
-    """Validate one batch against ``expectations/<source>.yml`` section ``entity``; see docs/quality.md."""
+    """Validate one batch against ``expectations/<source>.yml`` section ``entity``; see docs/quality.md.
+    ``epochs``: date-time columns the caller already parsed (huitong.quality.frame.build_frame's ``known``)."""
     started = time.perf_counter()
     spec = entity_spec(source, entity)
     tz = ZoneInfo(settings().timezone)
     ctx = _parse_context(context, spec, tz)
     env = CheckEnv(now=ctx.now, tz=tz)
-    frame, targets = build_frame(df, spec, env)
+    parsed: dict[str, np.ndarray] = {}  # date-time columns as epoch microseconds, parsed once by build_frame
+    frame, targets = build_frame(df, spec, env, parsed, epochs)
     n = len(frame)
     min_epoch = None
     if spec.freshness is not None and ctx.max_staleness_hours is not None and n:
@@ -199,12 +218,20 @@ def validate_batch(
         found = by_column[column][p]
         return None if found is pd.NA else found
 
+    phrases = _datetime_phrases(spec, results, parsed, env)
+
     def describe(p: int, names: list[str]) -> tuple[list[str], str]:
         reasons = []
         for name in names:
             rule = rules_by_name[name]
             other = value(p, rule.params["other"]) if rule.kind == "not_before_column" else None
-            reasons.append(failure_reason(rule, value(p, rule.column), env, other))
+            phrase = phrases[name].get(p) if name in phrases else None
+            shown = value(p, rule.column)
+            if phrase is None or shown is None:
+                reasons.append(failure_reason(rule, shown, env, other))
+            else:  # what failure_reason says, without parsing the value again
+                phrase = before_other_phrase(rule, other) if rule.kind == "not_before_column" else phrase
+                reasons.append(f"{shown_value(rule, shown)} {phrase}")
         return names, "; ".join(reasons)
 
     quarantined: list[tuple[int, list[str], str]] = []
@@ -245,7 +272,7 @@ def validate_batch(
         source=source,
         entity=entity,
         batch_id=batch_id,
-        valid=df.iloc[keep],
+        keep=keep,
         quarantine=quarantine,
         flags=flags,
         batch_checks=checks,
@@ -253,7 +280,46 @@ def validate_batch(
         rows=n,
         seconds=time.perf_counter() - started,
         severities={r.name: r.severity for r in spec.rules},
+        batch=df,
     )
+
+
+def _datetime_phrases(
+    spec: EntitySpec, results: dict[str, dict[str, Any]], parsed: dict[str, np.ndarray], env: CheckEnv
+) -> dict[str, dict[int, str]]:
+    """Per date-time rule, the phrase value_problem gives each failing row, read from the batch's parse of the
+    column (the instants parse_iso_datetime gives) a rule at a time: a parse per failing row was ~30 us, 3 s of
+    a 1M-row parcel batch with 100k rows a day ahead. Rows left out (an unparseable value, where only the value
+    tells which phrase) get failure_reason. For not_before_column the phrase names the other value: "" marks
+    the rows that fail it, each gets before_other_phrase."""
+    out: dict[str, dict[int, str]] = {}
+    for rule in spec.rules:
+        positions = results[rule.name].get("unexpected_index_list") or []
+        if (
+            rule.kind not in ("iso_datetime", "not_before_column")
+            or rule.column not in parsed
+            or not positions
+        ):
+            continue
+        rows = np.asarray(positions, dtype=np.int64)
+        micros = parsed[rule.column][rows]
+        known = micros != MISSING
+        if rule.kind == "not_before_column":
+            if rule.params["other"] in parsed:
+                others = parsed[rule.params["other"]][rows]
+                before = known & (others != MISSING) & (micros < others)
+                out[rule.name] = dict.fromkeys(rows[before].tolist(), "")
+            continue
+        earliest, latest = iso_datetime_range(rule, env)
+        early = known & (micros < to_micros(earliest)) if earliest is not None else np.zeros(len(rows), bool)
+        late = (
+            known & ~early & (micros > to_micros(latest)) if latest is not None else np.zeros(len(rows), bool)
+        )
+        out[rule.name] = {
+            **dict.fromkeys(rows[early].tolist(), too_early_phrase(rule)),
+            **dict.fromkeys(rows[late].tolist(), too_late_phrase(rule, env)),
+        }
+    return out
 
 
 def _batch_checks(
