@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -22,7 +24,7 @@ from huitong.lake import bronze, ledger
 from huitong.lake.landing import LandedBatch, land, load_batch
 from huitong.lake.records import record_hashes, records_table
 from huitong.pseudonymise import token
-from huitong.quality.datetimes import MISSING, iso_epoch_micros
+from huitong.quality.datetimes import MISSING, iso_epoch_micros_fixed
 from huitong.sources import get_source
 from huitong.sources.base import NAIVE_OFFSET, record_hash
 
@@ -145,8 +147,15 @@ def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | Non
     from huitong.quality import validate_batch  # after the checks: importing Great Expectations takes seconds
 
     now = now or datetime.now(UTC)
-    start, end = batch.window_start.astimezone(UTC), batch.window_end.astimezone(UTC)
+    # Record hashes on a second thread while the parts are parsed and the watermarks read: the hashes' JSON texts
+    # are Arrow kernels and the watermark parse Arrow and numpy, which release the GIL.
+    with ThreadPoolExecutor(1, thread_name_prefix="record-hashes") as pool:
+        return _prepare(batch_id, batch, source, key, validate_batch, now, pool)
 
+
+def _prepare(batch_id, batch, source, key, validate_batch, now, pool) -> PreparedLoad:
+    """prepare_load's work, with ``pool`` the thread that hashes records."""
+    start, end = batch.window_start.astimezone(UTC), batch.window_end.astimezone(UTC)
     quarantine: list[dict] = []
     part_names = [part["name"] for part in batch.parts]
     parts: list[_Part] = []
@@ -156,7 +165,7 @@ def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | Non
         parsed = (parse_table(name, data) if parse_table else None) or source.parse(name, data)
         for offset, payload, reason in parsed.errors:
             quarantine.append(_quarantine_row(source, name, offset, payload, "parse", reason))
-        parts.append(_Part(number, parsed))
+        parts.append(_Part(number, parsed, pool))
     n = sum(p.rows for p in parts)
     part_of = np.concatenate(
         [np.full(p.rows, p.number, dtype=np.int64) for p in parts] or [np.zeros(0, np.int64)]
@@ -171,6 +180,7 @@ def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | Non
     table = pa.concat_tables([p.table for p in parts if p.rows], promote_options="default") if n else None
     table = pa.table({c: table[c] if table is not None and c in keys else pa.nulls(n, pa.string())
                       for c in columns})  # fmt: skip
+    marks, missing, fixed = _watermarks(source, record, table)  # while the hashes are computed
     hashes = pa.chunked_array([p.hashes for p in parts if p.rows], pa.string()).combine_chunks()
 
     # Row rules, the first that applies wins: a repeat of a record already in this batch, then a missing
@@ -179,7 +189,6 @@ def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | Non
     _, first_rows = np.unique(codes, return_index=True)
     first = first_rows[codes] if n else np.zeros(0, dtype=np.int64)
     duplicate = first != np.arange(n)
-    marks, missing = _watermarks(source, record, table)
     start_us, end_us = _micros(start), _micros(end)
     if source.snapshot:
         marks[missing] = start_us
@@ -204,8 +213,10 @@ def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | Non
     to_validate = _rows(table, candidates).to_pandas(
         types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get
     )
+    # The watermark's parse of its field, where it is the same instant in any zone, spares the suite a second one.
+    shared = {source.watermark_field: (marks[candidates], fixed[candidates])} if fixed is not None else None
     result = validate_batch(source=source.name, entity=source.entity, df=to_validate, batch_id=batch_id,
-                            context={"interval_start": start, "interval_end": end})  # fmt: skip
+                            context={"interval_start": start, "interval_end": end}, epochs=shared)  # fmt: skip
     bad = np.zeros(len(candidates), dtype=bool)
     for pos, rules, reason, payload in zip(result.quarantine["row_number"], result.quarantine["rules"],
                                            result.quarantine["reason"], result.quarantine["payload"], strict=True):  # fmt: skip
@@ -255,18 +266,25 @@ def _rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
 class _Part:
     """One landed part's parsed records as Arrow string columns (of the keys its records hold) with their hashes."""
 
-    def __init__(self, number: int, parsed) -> None:
+    def __init__(self, number: int, parsed, pool: Executor | None = None) -> None:
         self.number, self.records, self.partial = number, None, {}
         if parsed.table is not None:  # columnar parse: every record holds every column but those in .partial
             self.table, self.partial = parsed.table, parsed.partial
-            self.hashes = record_hashes(self.table, partial=self.partial)
+            hashing = partial(record_hashes, self.table, partial=self.partial)
         else:
             self.records = parsed.records
             keys = list(dict.fromkeys(k for r in self.records[:1] for k in r))  # usually every record's keys
             keys += sorted(set().union(*self.records) - set(keys))
             self.table = records_table(self.records, keys)
-            self.hashes = record_hashes(self.table, self.records)
+            hashing = partial(record_hashes, self.table, self.records)
         self.rows = self.table.num_rows
+        # The hashes read only the table and the records: computed on ``pool``'s thread when one is given.
+        self._hashes = pool.submit(hashing) if pool is not None else None
+        self._computed = hashing() if pool is None else None
+
+    @property
+    def hashes(self) -> pa.Array:
+        return self._hashes.result() if self._hashes is not None else self._computed
 
     def record(self, offset: int) -> dict:
         """The record as the source parsed it (the dict its payload and hash are made of)."""
@@ -286,8 +304,10 @@ def _instant(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=int(micros))
 
 
-def _watermarks(source, record, table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Each record's watermark in UTC microseconds, and where it is missing or unparseable.
+def _watermarks(source, record, table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each record's watermark in UTC microseconds, where it is missing or unparseable, and (for a
+    ``watermark_field``) where the field was spelled exactly 'YYYY-MM-DDTHH:MM:SS+HH:MM' (the instant is the suite's
+    too: huitong.quality.datetimes.iso_epoch_micros_fixed).
 
     A source whose watermark is ``parse_timestamp`` of one field (``watermark_field``) has the field's distinct
     values parsed a column at a time (huitong.quality.datetimes: the same instant as ``parse_timestamp`` for
@@ -298,18 +318,17 @@ def _watermarks(source, record, table: pa.Table) -> tuple[np.ndarray, np.ndarray
         encoded = table[field].combine_chunks().dictionary_encode()
         distinct = encoded.dictionary  # Arrow text in, no Python str per value; null is code len(distinct)
         codes = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
-        micros = np.append(
-            iso_epoch_micros(pd.Series(pd.arrays.ArrowStringArray(distinct)), NAIVE_OFFSET), MISSING
-        )
+        micros, fixed = iso_epoch_micros_fixed(pd.Series(pd.arrays.ArrowStringArray(distinct)), NAIVE_OFFSET)
+        micros, fixed = np.append(micros, MISSING), np.append(fixed, False)
         for i in np.flatnonzero(micros == MISSING).tolist():
             moment = source.watermark({field: distinct[i].as_py() if i < len(distinct) else None})
             micros[i] = MISSING if moment is None else _micros(moment)
         missing = micros == MISSING
-        return np.where(missing, 0, micros)[codes], missing[codes]
+        return np.where(missing, 0, micros)[codes], missing[codes], fixed[codes]
     parsed = [source.watermark(record(i)) for i in range(table.num_rows)]
     known = np.array([p is not None for p in parsed], dtype=bool)
     micros = np.array([_micros(p) if p is not None else 0 for p in parsed], dtype=np.int64)
-    return micros, ~known
+    return micros, ~known, None
 
 
 def column_tokens(key: bytes, kind: str, values: pa.Array | None, rows: int) -> pa.Array:
