@@ -70,3 +70,29 @@ def test_generated_records_hash_as_record_hash(seed, monkeypatch):
     table = records_table(records, columns)
     assert record_hashes(table).to_pylist() == [record_hash(r) for r in records]
     assert record_hashes(table.slice(3, 30)).to_pylist() == [record_hash(r) for r in records[3:33]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quarantine_payloads_are_json_dumps_of_each_row(seed):
+    # validate._payloads builds the payload texts with json_texts(sort_keys=False): json.dumps of the row's dict
+    # with the keys in column order, control characters included (those rows are spelled by json.dumps).
+    import json
+    import random
+
+    import pandas as pd
+
+    from huitong.quality.validate import _payloads
+
+    rng = random.Random(seed)
+    alphabet = ['"', "\\", "\n", "\x01", "a", "汉", "🚀", "\u2028", "\x7f", " ", "}", ":", "\t"]
+    columns = ["z", "a", "b\\", "汉", "m"]
+    rows = [
+        {c: None if rng.random() < 0.2 else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+         for c in columns}
+        for _ in range(60)
+    ]  # fmt: skip
+    df = pd.DataFrame(rows, columns=columns).astype(pd.StringDtype("pyarrow"))
+    positions = sorted(rng.sample(range(len(rows)), 25))
+    expected = [json.dumps(rows[p], ensure_ascii=False) for p in positions]
+    assert _payloads(df, positions) == expected
+    assert _payloads(df, []) == []

@@ -33,9 +33,11 @@ def records_table(records: list[dict], columns: list[str]) -> pa.Table:
     return pa.Table.from_pylist(records, schema=pa.schema([pa.field(c, pa.string()) for c in columns]))
 
 
-def _json_texts(table: pa.Table) -> tuple[pa.Array, np.ndarray]:
-    """Each row as ``json.dumps(row, ensure_ascii=False, sort_keys=True)`` would spell it for a record holding
-    every column, and where a value holds a control character (that row's text is not Python's)."""
+def json_texts(table: pa.Table, sort_keys: bool = True) -> tuple[pa.Array, np.ndarray]:
+    """Each row as ``json.dumps(row, ensure_ascii=False, sort_keys=sort_keys)`` would spell it for a record holding
+    every column (string columns; keys in column order unless sorted), and where a value holds a control
+    character (that row's text is not Python's)."""
+    table = table.cast(pa.schema([pa.field(name, pa.string()) for name in table.column_names]))
     names = table.column_names
     controls = np.zeros(table.num_rows, dtype=bool)
     # One element-wise join of literal key text and the columns: a column without nulls goes in as it is, one with
@@ -43,9 +45,8 @@ def _json_texts(table: pa.Table) -> tuple[pa.Array, np.ndarray]:
     # bytes hold a backslash, a quote or a control character at all (a byte test on its data buffer).
     pieces: list[object] = []
     literal = "{"
-    for n, i in enumerate(
-        sorted(range(len(names)), key=lambda i: names[i])
-    ):  # sort_keys compares key strings
+    order = sorted(range(len(names)), key=lambda i: names[i]) if sort_keys else range(len(names))
+    for n, i in enumerate(order):  # sort_keys compares key strings
         literal += ("" if n == 0 else ", ") + json.dumps(names[i], ensure_ascii=False) + ": "
         values = table.column(i).combine_chunks()
         raw = _utf8_bytes(values)
@@ -100,7 +101,7 @@ def record_hashes(
         return pa.array([], pa.string())
     hashes, redo = [], set()
     for start in range(0, table.num_rows, _SLICE):
-        texts, controls = _json_texts(table.slice(start, _SLICE))
+        texts, controls = json_texts(table.slice(start, _SLICE))
         hashes.append(_sha256_hex(texts))
         redo |= set((np.flatnonzero(controls) + start).tolist())
     width = table.num_columns

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from huitong.config import settings
+from huitong.lake.records import json_texts
 from huitong.quality import gx_suite
 from huitong.quality.checks import (
     CheckEnv,
@@ -163,10 +164,14 @@ def _payloads(df: pd.DataFrame, positions: list[int]) -> list[str]:
     """Each row as JSON text with every column the batch had, including ones the suite does not know."""
     names = [str(c) for c in df.columns]
     if len(set(names)) == len(names) and all(isinstance(t, pd.StringDtype) for t in df.dtypes):
-        # Text columns (what the loader passes) through Arrow: the same dicts (str or None per column) without
-        # pandas boxing every cell, which cost ~50 us a quarantined row.
-        rows = pa.Table.from_pandas(df.iloc[positions], preserve_index=False).to_pylist()
-        return [json.dumps(r, ensure_ascii=False, default=str) for r in rows]
+        # Text columns (what the loader passes): the JSON text built by Arrow a column at a time (no dict and
+        # json.dumps per row: ~1 s for 100k rows); a row holding a control character is spelled by json.dumps.
+        table = pa.Table.from_pandas(df.iloc[positions], preserve_index=False)
+        texts, controls = json_texts(table, sort_keys=False)
+        payloads = texts.to_pylist()
+        for i in np.flatnonzero(controls).tolist():
+            payloads[i] = json.dumps(table.slice(i, 1).to_pylist()[0], ensure_ascii=False, default=str)
+        return payloads
     records = df.iloc[positions].to_dict(orient="records")
     return [
         json.dumps({str(k): _jsonable(v) for k, v in r.items()}, ensure_ascii=False, default=str)
