@@ -44,13 +44,15 @@ class _Entity:
     clustered: str  # the model holding record -> entity (the persisted id map's current ids)
     entity_column: str
     extra_columns: tuple[str, ...]  # carried to the output
+    cluster_model: str  # the clustering: record -> proposed id (entity_column), extra_columns
+    id_map: str  # the first model of the persisted id map (the map and what reads it follow)
 
 
 ENTITIES = {
     "person": _Entity(INPUT_COLUMNS, "persons", "person_records", "int_person_entities", "entity_id",
-                      ("link_kind", "cluster_size")),
+                      ("link_kind", "cluster_size"), "int_persons_clustered", "int_person_id_history"),
     "camera": _Entity(CAMERA_COLUMNS, "cameras", "camera_records", "int_camera_entities", "camera_id",
-                      ("programme", "cluster_size")),
+                      ("programme", "cluster_size"), "int_cameras_clustered", "int_camera_id_history"),
 }  # fmt: skip
 
 
@@ -84,7 +86,7 @@ MAX_LABEL_ROUNDS = 192
 STATE_FILE = "er_link_state.json"  # in a --state folder: what later batches build with
 
 
-def _settle_clusters(root: Path, db_path: Path, rounds: int) -> int:
+def _settle_clusters(root: Path, db_path: Path, rounds: int, exclude: tuple[str, ...] = ()) -> int:
     """Build int_persons_clustered and what follows again, with twice the label-propagation rounds, while any
     record is label_unconverged (its component was not settled: chains of records without resident ID longer than
     the rounds, e.g. a year of one person's parcels); returns the rounds the clusters settled with. The id map logs
@@ -97,29 +99,36 @@ def _settle_clusters(root: Path, db_path: Path, rounds: int) -> int:
         rounds = max(rounds * 2, 1)
         log.warning("er link: %d records in components not settled; clustering again with %d label rounds",
                     unsettled, rounds)  # fmt: skip
-        _dbt(root, "run", "--select", "int_persons_clustered+", "--full-refresh",
+        _dbt(root, "run", "--select", "int_persons_clustered+", "--full-refresh", *_excluding(exclude),
              "--vars", json.dumps({"er_label_iterations": rounds}))  # fmt: skip
     return rounds
 
 
+def _excluding(models: tuple[str, ...]) -> tuple[str, ...]:
+    """dbt arguments leaving out `models` and everything downstream of them."""
+    return ("--exclude", *(f"{m}+" for m in models)) if models else ()
+
+
 def _build(root: Path, db_path: Path, entity: str, records: int, train: bool,
-           rounds: int | None = None, seeds: bool = False) -> tuple[object | None, int]:  # fmt: skip
+           rounds: int | None = None, seeds: bool = False, id_map: bool = True) -> tuple[object | None, int]:  # fmt: skip
     """`dbt run` on the loaded input (with `seeds`, `dbt build` of the seeds and the models: one dbt invocation
     less): for persons with `train`, EM first (it reads the records and the pairs' comparison levels only; the
     scores, the clustering and the id map, which must take the clusters of the trained parameters, are built once,
-    after it); then the person clusters settled. Returns the training result (or None) and the label rounds the
-    clusters settled with."""
+    after it); then the person clusters settled. Without `id_map` the persisted id map and what reads it are not
+    built (a one-shot link). Returns the training result (or None) and the label rounds the clusters settled
+    with."""
     training = train and entity == "person" and records >= 2
+    skipped = () if id_map else (ENTITIES[entity].id_map,)
     first = ("build", "--resource-type", "seed", "--resource-type", "model") if seeds else ("run",)
-    _dbt(root, *first, *(("--exclude", "int_persons_scored+") if training else ()))
+    _dbt(root, *first, *_excluding((*skipped, "int_persons_scored") if training else skipped))
     trained = None
     if training:
         trained = train_person(db_path, random_pairs=min(100_000, records * 20))
         write_params_duckdb(trained, db_path)
-        _dbt(root, "run", "--select", "int_person_match_params+")
+        _dbt(root, "run", "--select", "int_person_match_params+", *_excluding(skipped))
     rounds = LABEL_ROUNDS if rounds is None else rounds  # the project's var er_label_iterations
     if entity == "person":
-        rounds = _settle_clusters(root, db_path, rounds)
+        rounds = _settle_clusters(root, db_path, rounds, skipped)
     return trained, rounds
 
 
@@ -328,20 +337,24 @@ def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool
         db_path = root / "link.duckdb"
         largest = max(_input_rows(Path(input_path)) for input_path, _ in runs)
         _write_project(root, db_path, entity, largest)
+        # One input: no earlier run, so the persisted map would give every cluster its proposed id (er_id_history's
+        # first build); the map and the table reading it are skipped and the clustering's ids written.
+        one_shot = len(runs) == 1
+        ids_from = spec.cluster_model if one_shot else spec.clustered
         for number, (input_path, output_path) in enumerate(runs):
             records = _load_input(db_path, Path(input_path).resolve(), entity)
-            trained, _ = _build(root, db_path, entity, records, train, seeds=number == 0)
+            trained, _ = _build(root, db_path, entity, records, train, seeds=number == 0, id_map=not one_shot)
             output_path = Path(output_path)
             output_path.parent.mkdir(parents=True, exist_ok=True)
             with duckdb.connect(str(db_path)) as con:
                 carried = ", ".join(spec.extra_columns)
                 con.execute(
                     f"copy (select record_id, source, {spec.entity_column} as entity_id, {carried}"
-                    f" from intermediate.{spec.clustered} order by source, record_id)"
+                    f" from intermediate.{ids_from} order by source, record_id)"
                     f" to '{output_path.resolve()}' (format parquet)"
                 )
                 entities = con.execute(
-                    f"select count(distinct {spec.entity_column}) from intermediate.{spec.clustered}"
+                    f"select count(distinct {spec.entity_column}) from intermediate.{ids_from}"
                 ).fetchone()[0]
                 if trained is not None:
                     con.execute(
