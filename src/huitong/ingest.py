@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -22,7 +22,7 @@ import pyarrow as pa
 from huitong.config import Settings, settings
 from huitong.lake import bronze, ledger
 from huitong.lake.landing import LandedBatch, land, load_batch
-from huitong.lake.records import record_hashes, records_table
+from huitong.lake.records import record_hashes, record_keys, records_table, row_record
 from huitong.pseudonymise import token
 from huitong.quality.datetimes import MISSING, iso_epoch_micros_fixed
 from huitong.sources import get_source
@@ -273,24 +273,25 @@ class _Part:
             hashing = partial(record_hashes, self.table, partial=self.partial)
         else:
             self.records = parsed.records
-            keys = list(dict.fromkeys(k for r in self.records[:1] for k in r))  # usually every record's keys
-            keys += sorted(set().union(*self.records) - set(keys))
-            self.table = records_table(self.records, keys)
+            self.table = records_table(self.records, record_keys(self.records))
             hashing = partial(record_hashes, self.table, self.records)
         self.rows = self.table.num_rows
         # The hashes read only the table and the records: computed on ``pool``'s thread when one is given.
-        self._hashes = pool.submit(hashing) if pool is not None else None
-        self._computed = hashing() if pool is None else None
+        if pool is not None:
+            self._hashes = pool.submit(hashing)
+        else:
+            self._hashes = Future()
+            self._hashes.set_result(hashing())
 
     @property
     def hashes(self) -> pa.Array:
-        return self._hashes.result() if self._hashes is not None else self._computed
+        return self._hashes.result()
 
     def record(self, offset: int) -> dict:
         """The record as the source parsed it (the dict its payload and hash are made of)."""
         if self.records is not None:
             return self.records[offset]
-        return self.partial.get(offset) or self.table.slice(offset, 1).to_pylist()[0]
+        return row_record(self.table, offset, self.partial)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -41,7 +41,7 @@ class _Entity:
     columns: tuple[str, ...]
     models: str  # folder under models/intermediate
     input_table: str  # er_input.<table>
-    clustered: str  # the model holding record -> entity (the persisted id map's current ids)
+    entities: str  # the model holding record -> entity (the persisted id map's current ids)
     entity_column: str
     extra_columns: tuple[str, ...]  # carried to the output
     cluster_model: str  # the clustering: record -> proposed id (entity_column), extra_columns
@@ -89,8 +89,8 @@ STATE_FILE = "er_link_state.json"  # in a --state folder: what later batches bui
 def _settle_clusters(root: Path, db_path: Path, rounds: int, exclude: tuple[str, ...] = ()) -> int:
     """Build int_persons_clustered and what follows again, with twice the label-propagation rounds, while any
     record is label_unconverged (its component was not settled: chains of records without resident ID longer than
-    the rounds, e.g. a year of one person's parcels); returns the rounds the clusters settled with. The id map logs
-    what the extra rounds merged."""
+    the rounds, e.g. a year of one person's parcels); returns the rounds the clusters settled with. The id map,
+    when built, logs what the extra rounds merged."""
     while unsettled := _scalar(
         db_path, "select count(*) from intermediate.int_persons_clustered where label_unconverged"
     ):
@@ -180,7 +180,7 @@ def _duckdb_settings(root: Path, limit: str | None) -> str:
     kept (every model and read that needs an order asks for one), so DuckDB may write tables in parallel and
     buffer less; tables stored uncompressed: choosing and applying compression (FSST, dictionary) cost 14.0 s of
     CPU over the seven person tables of a 1M-record build against 5.6 s uncompressed, for a file 4x larger (981
-    MB vs 238 MB) that a throwaway build deletes, peak memory unchanged (docs/er.md)."""
+    MB vs 238 MB; a throwaway build deletes it, a --state folder keeps it), peak memory unchanged (docs/er.md)."""
     lines = [f"temp_directory: '{root / 'duckdb_tmp'}'", "preserve_insertion_order: false",
              "force_compression: 'uncompressed'"]  # fmt: skip
     if limit is not None:
@@ -340,7 +340,7 @@ def link_each(runs: list[tuple[Path, Path]], entity: str = "person", train: bool
         # One input: no earlier run, so the persisted map would give every cluster its proposed id (er_id_history's
         # first build); the map and the table reading it are skipped and the clustering's ids written.
         one_shot = len(runs) == 1
-        ids_from = spec.cluster_model if one_shot else spec.clustered
+        ids_from = spec.cluster_model if one_shot else spec.entities
         for number, (input_path, output_path) in enumerate(runs):
             records = _load_input(db_path, Path(input_path).resolve(), entity)
             trained, _ = _build(root, db_path, entity, records, train, seeds=number == 0, id_map=not one_shot)

@@ -33,6 +33,19 @@ def records_table(records: list[dict], columns: list[str]) -> pa.Table:
     return pa.Table.from_pylist(records, schema=pa.schema([pa.field(c, pa.string()) for c in columns]))
 
 
+def record_keys(records: list[dict]) -> list[str]:
+    """The columns of ``records_table`` for records whose keys may differ: the first record's keys in its order
+    (usually every record's), then any other key, sorted."""
+    keys = list(dict.fromkeys(k for r in records[:1] for k in r))
+    return keys + sorted(set().union(*records) - set(keys))
+
+
+def row_record(table: pa.Table, row: int, partial: Mapping[int, dict]) -> dict:
+    """Row ``row`` of a table of parsed records (each holding every column but those in ``partial``: row -> the
+    record, which lacks some) as the record the source parsed."""
+    return partial[row] if row in partial else table.slice(row, 1).to_pylist()[0]
+
+
 def json_texts(table: pa.Table, sort_keys: bool = True) -> tuple[pa.Array, np.ndarray]:
     """Each row as ``json.dumps(row, ensure_ascii=False, sort_keys=sort_keys)`` would spell it for a record holding
     every column (string columns; keys in column order unless sorted), and where a value holds a control
@@ -118,5 +131,5 @@ def record_hashes(
         if records is not None:
             values[i] = record_hash(records[i])
         else:
-            values[i] = record_hash(partial[i] if i in partial else table.slice(i, 1).to_pylist()[0])
+            values[i] = record_hash(row_record(table, i, partial))
     return pa.array(values, pa.string())

@@ -116,9 +116,7 @@ def parse_lines_table(
             lines = parse_lines(chunk, extra)
             parsed.errors += [(first_line + n, payload, reason) for n, payload, reason in lines.errors]
             records = lines.records
-            keys = list(dict.fromkeys(k for r in records[:1] for k in r))
-            keys += sorted(set().union(*records) - set(keys))
-            table = _records_table(records, keys)
+            table = _records_table(records)
         else:
             table, starts, ends = arrow
         pieces.append((table, rows, None if records is not None else (chunk, starts, ends), records))
@@ -163,10 +161,10 @@ def _line_chunks(data: bytes) -> list[tuple[int, int]]:
     return out
 
 
-def _records_table(records: list[dict], keys: list[str]):
-    from huitong.lake.records import records_table
+def _records_table(records: list[dict]):
+    from huitong.lake.records import record_keys, records_table  # pyarrow: imported when a part is read
 
-    return records_table(records, keys)
+    return records_table(records, record_keys(records))
 
 
 def _arrow_lines(chunk: bytes, columns: Sequence[str], extra: dict[str, str] | None):
