@@ -5,9 +5,10 @@
     int_persons_scored and int_persons_clustered are incremental, and every row they write carries er_batch, the
     number of the batch of records it was built for (1 for a full build). A run after the first
     - standardises only the records whose record_key the base does not hold (one new batch number);
-    - blocks them: the blocks their keys fall in are ranked again over all records, and the pairs of those blocks'
-      sorted neighbourhoods with a new record on either side are added (the pairs a full build would make for them;
-      older pairs stay, even where a new record pushed one out of the window);
+    - blocks them: a new record of a profile the base holds is paired with that profile's first record; the
+      blocks the new profiles' keys fall in are ranked again over all profiles, and the pairs of those blocks'
+      sorted neighbourhoods with a new profile on either side are added (the pairs a full build would make for
+      them; older pairs stay, even where a new profile pushed one out of the window);
     - compares and scores only those pairs, with the base's parameters;
     - clusters again only the records of the clusters the new links or the new records' resident IDs touch, plus
       the new records (delete + insert): a cluster no new link reaches keeps its assignment, as a full build

@@ -4,7 +4,8 @@ Same meaning, step for step, so a city that outgrows one machine gets the same p
 - records: the documented input columns (`huitong er link`'s: record_id, source, full_name, id_number, phone,
   birth_date, gender, address; seen_at optional) standardised by the Python references of the dbt macros
   (`huitong.er.standardise*`, held to the macros by tests/integration/test_er_macros.py), in Arrow batches;
-- blocking: the six rules of `int_persons_blocked`, each block a sorted neighbourhood of `window` records;
+- blocking: the six rules of `int_persons_blocked`, each block a sorted neighbourhood of `window` records, over
+  the first record of each profile (records equal on every compared field), the others paired with it;
 - scoring: the levels of `int_persons_scored` (twin: `huitong.er.person_comparisons`) and the SAME parameters
   (`int_person_match_params`: trained rows over the committed defaults), the same threshold;
 - clustering: `int_persons_clustered`'s anchors (a valid resident ID), attachment of ID-less records to their
@@ -48,6 +49,9 @@ BLOCKING_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("name_phone_prefix", ("std_full_name", "phone_prefix")),
     ("name_address", ("std_full_name", "std_address")),
 )
+
+# int_person_records' profile: records equal on all of these compare alike with every other record
+PROFILE = ("std_full_name", "std_id_number", "std_phone", "birth_date", "gender", "std_address")
 
 RECORD_SCHEMA = (
     "record_key string, source string, record_id string, seen_at timestamp, full_name string,"
@@ -224,14 +228,17 @@ def person_records(documented):
     std = documented.mapInPandas(_standardise_batches, RECORD_SCHEMA).localCheckpoint()
     total = std.count()
     same_name = Window.partitionBy("std_full_name")
+    # Window partitions group NULLs together, as SQL's do: a profile is equal-or-both-NULL on every field
+    same_profile = Window.partitionBy(*PROFILE)
     return std.withColumn(
         "name_frequency",
         F.count(F.lit(1)).over(same_name).cast("double") / F.lit(max(total, 1)).cast("double"),
-    )
+    ).withColumn("profile_record_key", F.min("record_key").over(same_profile))
 
 
 def blocked_pairs(spark, records_view: str, window: int = BLOCK_WINDOW):
-    """int_persons_blocked: candidate pairs (record_key_l < record_key_r by block rank), first rule, rule count."""
+    """int_persons_blocked: candidate pairs (record_key_l < record_key_r by block rank), first rule, rule count.
+    Only a profile's first record enters the blocks; the profile's other records pair with it (same_profile)."""
     selects = []
     for name, parts in BLOCKING_RULES:
         key = " || '|' || ".join(parts)
@@ -239,13 +246,17 @@ def blocked_pairs(spark, records_view: str, window: int = BLOCK_WINDOW):
         block = (
             f"select record_key, {key} as block_key,"
             f" row_number() over (partition by {', '.join(parts)} order by record_key) as block_rank"
-            f" from {records_view} where {not_null}"
+            f" from {records_view} where record_key = profile_record_key and {not_null}"
         )
         selects.append(
             f"select a.record_key as record_key_l, b.record_key as record_key_r, '{name}' as blocking_rule"
             f" from ({block}) as a inner join ({block}) as b on a.block_key = b.block_key"
             f" and b.block_rank > a.block_rank and b.block_rank <= a.block_rank + {int(window)}"
         )
+    selects.append(
+        "select profile_record_key as record_key_l, record_key as record_key_r, 'same_profile' as blocking_rule"
+        f" from {records_view} where record_key <> profile_record_key"
+    )
     union = "\nunion all\n".join(selects)
     return spark.sql(
         "select record_key_l, record_key_r, min(blocking_rule) as blocking_rule, count(*) as blocking_rule_count"

@@ -8,6 +8,9 @@
     er_link.person_records source instead (`huitong er link`). With var er_incremental (`er link --state`) a build
     adds only the records the table does not hold yet, as a new er_batch (macros/er/er_batches.sql). -#}
 {{ config(materialized=er_batch_materialization(), incremental_strategy='append') }}
+{#- The fields the comparisons read (the pinyin keys, name frequency and ID validity follow from them): records
+    equal on all of them are one profile, compared once (profile_record_key; int_persons_blocked). -#}
+{%- set profile = ['std_full_name', 'std_id_number', 'std_phone', 'birth_date', 'gender', 'std_address'] %}
 with
 {%- if var('er_person_input', false) %}
 documented as (
@@ -168,33 +171,61 @@ base_names as (
     where std_full_name in (select std_full_name from cleaned)
     group by std_full_name
 )
+{%- endif %},
+
+standardised as (
+    select
+        i.record_key, i.source, i.record_id, i.seen_at, i.jurisdiction_code, i.id_token, i.phone_token,
+        i.full_name, i.std_full_name, k.name_pinyin, k.name_pinyin_sorted,
+        -- One comparable identity number: the 18-character resident ID when the text is one, else the cleaned text
+        -- (passports, permits, mistyped IDs of other lengths).
+        coalesce(i.id18, i.id_other) as std_id_number,
+        i.id_valid as resident_id_valid,
+        i.id_upgraded as resident_id_upgraded,
+        i.std_phone,
+        substr(i.std_phone, 1, 7) as phone_prefix,
+        -- Stated values first; a valid resident ID fills the gaps.
+        coalesce(i.birth_date_stated, case when i.id_valid then i.id_birth_date end) as birth_date,
+        coalesce(i.gender_stated, case when i.id_valid then i.id_gender end) as gender,
+        i.std_address,
+        -- Share of records with this name, for the term-frequency adjustment of name matches.
+        {%- if er_batch_run() %}
+        cast(k.records + coalesce(b.records, 0) as double)
+            / ((select count(*) from cleaned) + (select count(*) from {{ this }})) as name_frequency,
+        (select coalesce(max(er_batch), 0) + 1 from {{ this }}) as er_batch
+        {%- else %}
+        cast(k.records as double) / (select count(*) from cleaned) as name_frequency,
+        1 as er_batch
+        {%- endif %}
+    from ids as i
+    left join names as k on k.std_full_name is not distinct from i.std_full_name
+{%- if er_batch_run() %}
+    left join base_names as b on b.std_full_name = i.std_full_name
+{%- endif %}
+){%- if er_batch_run() %},
+
+-- The base's profiles this batch repeats, each with the record that stands for it.
+base_profiles as (
+    select {{ profile | join(', ') }}, min(profile_record_key) as profile_record_key
+    from {{ this }} as t
+    where exists (
+        select 1 from standardised as s where {% for c in profile %}s.{{ c }} is not distinct from t.{{ c }}{{ ' and ' if not loop.last }}{% endfor %})
+    group by {{ profile | join(', ') }}
+)
 {%- endif %}
 
 select
-    i.record_key, i.source, i.record_id, i.seen_at, i.jurisdiction_code, i.id_token, i.phone_token,
-    i.full_name, i.std_full_name, k.name_pinyin, k.name_pinyin_sorted,
-    -- One comparable identity number: the 18-character resident ID when the text is one, else the cleaned text
-    -- (passports, permits, mistyped IDs of other lengths).
-    coalesce(i.id18, i.id_other) as std_id_number,
-    i.id_valid as resident_id_valid,
-    i.id_upgraded as resident_id_upgraded,
-    i.std_phone,
-    substr(i.std_phone, 1, 7) as phone_prefix,
-    -- Stated values first; a valid resident ID fills the gaps.
-    coalesce(i.birth_date_stated, case when i.id_valid then i.id_birth_date end) as birth_date,
-    coalesce(i.gender_stated, case when i.id_valid then i.id_gender end) as gender,
-    i.std_address,
-    -- Share of records with this name, for the term-frequency adjustment of name matches.
+    s.*,
     {%- if er_batch_run() %}
-    cast(k.records + coalesce(b.records, 0) as double)
-        / ((select count(*) from cleaned) + (select count(*) from {{ this }})) as name_frequency,
-    (select coalesce(max(er_batch), 0) + 1 from {{ this }}) as er_batch
+    coalesce(
+        b.profile_record_key,
+        min(s.record_key) over (partition by {% for c in profile %}s.{{ c }}{{ ', ' if not loop.last }}{% endfor %})
+    ) as profile_record_key
     {%- else %}
-    cast(k.records as double) / (select count(*) from cleaned) as name_frequency,
-    1 as er_batch
+    min(s.record_key) over (partition by {% for c in profile %}s.{{ c }}{{ ', ' if not loop.last }}{% endfor %}) as profile_record_key
     {%- endif %}
-from ids as i
-left join names as k on k.std_full_name is not distinct from i.std_full_name
+from standardised as s
 {%- if er_batch_run() %}
-left join base_names as b on b.std_full_name = i.std_full_name
+left join base_profiles as b on {% for c in profile %}b.{{ c }} is not distinct from s.{{ c }}{{ ' and ' if not loop.last }}{% endfor %}
 {%- endif %}
+

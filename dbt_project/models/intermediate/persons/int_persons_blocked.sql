@@ -5,6 +5,10 @@
     records gives at most n * window pairs, so a common name or a shared switchboard phone cannot explode the pair
     count, and a frequent guest's hundreds of stays still form one connected chain. Rules overlap on purpose:
     a pair missed by one (typo in the ID, missing phone) is caught by another.
+    Records of one profile (equal on every compared field, int_person_records.profile_record_key) compare alike
+    with every other record: only the profile's first record enters the blocks, and each of the others is paired
+    with it alone (rule same_profile). A profile of k records costs k - 1 pairs instead of up to 20 k per rule, so
+    a frequent guest's stays no longer crowd others out of the window.
     A batch build (var er_incremental) ranks again only the blocks the batch's keys fall in and adds their pairs
     with a new record on either side (macros/er/er_batches.sql). -#}
 {{ config(materialized=er_batch_materialization(), incremental_strategy='append') }}
@@ -26,6 +30,10 @@ with records as (
 batch as (
     select * from records where {{ er_pending_batch() }}
 ),
+
+batch_profiles as (
+    select * from batch where record_key = profile_record_key
+),
 {%- endif %}
 {% for name, parts in rules %}
 {%- set key = parts | join(" || '|' || ") %}
@@ -36,12 +44,12 @@ block_{{ name }} as (
         {{ key }} as block_key,
         row_number() over (partition by {{ parts | join(', ') }} order by record_key) as block_rank
         {%- if batch_run %},
-        record_key in (select record_key from batch) as is_new
+        record_key in (select record_key from batch_profiles) as is_new
         {%- endif %}
     from records
-    where {{ has_key }}
+    where record_key = profile_record_key and {{ has_key }}
     {%- if batch_run %}
-      and {{ key }} in (select {{ key }} from batch where {{ has_key }})
+      and {{ key }} in (select {{ key }} from batch_profiles where {{ has_key }})
     {%- endif %}
 ),
 
@@ -55,10 +63,17 @@ pairs_{{ name }} as (
     {%- endif %}
 ),
 {% endfor %}
+pairs_same_profile as (
+    select profile_record_key as record_key_l, record_key as record_key_r, 'same_profile' as blocking_rule
+    from {{ 'batch' if batch_run else 'records' }}
+    where record_key <> profile_record_key
+),
+
 all_pairs as (
 {%- for name, parts in rules %}
-    select * from pairs_{{ name }}{{ ' union all' if not loop.last }}
+    select * from pairs_{{ name }} union all
 {%- endfor %}
+    select * from pairs_same_profile
 )
 
 select
