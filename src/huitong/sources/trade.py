@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
+
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
 from huitong.sources._files import whole_file_error
@@ -220,6 +222,8 @@ SPACE_CODE_POINTS = (
     0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
 )  # fmt: skip
 _BLANK = "^[" + "".join(f"\\x{{{c:x}}}" for c in SPACE_CODE_POINTS) + "]*$"
+# The bytes the UTF-8 spelling of a SPACE_CODE_POINTS character starts with.
+_SPACE_FIRST_BYTES = np.isin(np.arange(256), [chr(c).encode()[0] for c in SPACE_CODE_POINTS])
 
 
 def _plain_csv_table(head: str, data: bytes):
@@ -248,12 +252,41 @@ def _plain_csv_table(head: str, data: bytes):
         if "UTF8" in str(exc).upper().replace("-", ""):
             raise  # not UTF-8: the caller decodes the file as decode() does and tries again
         return None
-    columns = [pc.if_else(pc.match_substring_regex(table[n], _BLANK), None, table[n]) for n in names]
+    columns = [_blank_as_null(table[n]) for n in names]
     blank_row = None
     for column in columns:
         blank_row = column.is_null() if blank_row is None else pc.and_(blank_row, column.is_null())
     table = pa.table(columns, names=map_headers(header))
-    return table.filter(pc.invert(blank_row)) if blank_row is not None else table
+    if blank_row is None or not pc.any(blank_row).as_py():
+        return table  # filtering copies every column: only when there is a blank row to drop
+    return table.filter(pc.invert(blank_row))
+
+
+def _blank_as_null(column):
+    """The column (chunked Arrow strings) with blank cells (empty or only SPACE_CODE_POINTS) as null. Only cells
+    that are empty or start with a byte a space's UTF-8 starts with are asked the _BLANK regex: asking every cell,
+    and copying every column, was ~0.6 s of a 1M-row upload where few cells are blank."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    maybe = np.concatenate([_maybe_blank(chunk) for chunk in column.chunks] or [np.zeros(0, dtype=bool)])
+    rows = np.flatnonzero(maybe)
+    if not len(rows):
+        return column
+    blank = np.zeros(len(column), dtype=bool)
+    blank[rows] = pc.match_substring_regex(column.take(pa.array(rows)), _BLANK).to_numpy(zero_copy_only=False)
+    return pc.if_else(pa.array(blank), None, column) if blank.any() else column
+
+
+def _maybe_blank(chunk):
+    """Per cell of a string array: empty, or its first byte is one a SPACE_CODE_POINTS character starts with."""
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+    data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
+    empty = offsets[1:] == offsets[:-1]
+    if not len(data):
+        return empty
+    first = data[np.minimum(offsets[:-1], len(data) - 1)]  # an empty cell's index is clamped; it is `empty`
+    return empty | _SPACE_FIRST_BYTES[first]
 
 
 def _day_start(day: date) -> datetime:
