@@ -58,6 +58,36 @@ def test_replacing_a_window_is_idempotent_and_leaves_other_windows(huitong_home)
     assert counts == {"b": 4, "c": 7}
 
 
+def test_a_window_is_written_as_pyiceberg_overwrite_writes_it(huitong_home):
+    """Rows of one partition are written by bronze itself (no pyiceberg split): the same content, data files per
+    partition and snapshot summaries as Table.overwrite gives; rows over two months take pyiceberg's path."""
+    writes = [
+        (rows(6, T0, "a"), T0, T0 + DAY),
+        (rows(3, T0, "b"), T0, T0 + DAY),  # replaces a
+        (rows(5, datetime(2026, 3, 31, 23, 58, tzinfo=UTC), "c"), T0 + DAY, T0 + 40 * DAY),  # March and April
+    ]
+    ours, theirs = "bronze.test__ours", "bronze.test__theirs"
+    for data, start, end in writes:
+        bronze.replace_window(ours, data, start, end, batch_id=data["_batch_id"][0].as_py())
+        bronze.ensure_table(theirs, data.schema, bronze.DEFAULT_PARTITIONING)
+        get_catalog().load_table(theirs).overwrite(
+            data,
+            overwrite_filter=bronze._window_filter(start, end),
+            snapshot_properties={"huitong.batch-id": data["_batch_id"][0].as_py()},
+        )
+
+    def written(identifier: str):
+        table = get_catalog().load_table(identifier)
+        summaries = [
+            {k: v for k, v in s.summary.model_dump().items() if "size" not in k} for s in table.snapshots()
+        ]
+        files = sorted((f["record_count"], str(f["partition"])) for f in table.inspect.files().to_pylist())
+        return table.scan().to_arrow().sort_by("reg_id").to_pylist(), files, summaries
+
+    assert written(ours) == written(theirs)
+    assert len(written(ours)[1]) == 3  # b's file in March, c's in March and April
+
+
 def test_rows_outside_the_window_are_refused(huitong_home):
     with pytest.raises(ValueError, match="outside the window"):
         bronze.replace_window("bronze.test__x", rows(3, T0 + DAY, "a"), T0, T0 + DAY, batch_id="a")

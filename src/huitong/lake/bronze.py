@@ -9,9 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyiceberg.expressions import And, EqualTo, GreaterThanOrEqual, LessThan
-from pyiceberg.table import Table
+from pyiceberg.io.pyarrow import bin_pack_arrow_table, pyarrow_to_schema, write_file
+from pyiceberg.partitioning import PartitionFieldValue, PartitionKey
+from pyiceberg.table import Table, TableProperties, WriteTask
+from pyiceberg.table.snapshots import Operation
 from pyiceberg.transforms import IdentityTransform, MonthTransform
+from pyiceberg.utils.properties import property_as_bool, property_as_int
 
 from huitong.config import Settings
 from huitong.lake.catalog import get_catalog, with_commit_retry
@@ -93,14 +98,63 @@ def replace_window(
     def commit() -> None:
         current = get_catalog(cfg).load_table(identifier)
         aligned = rows.select([n for n in rows.schema.names]).cast(_arrow_schema_for(current, rows.schema))
-        current.overwrite(
-            aligned,
-            overwrite_filter=_window_filter(start, end, scope),
-            snapshot_properties={"huitong.batch-id": batch_id},
-        )
+        _overwrite(current, aligned, _window_filter(start, end, scope), {"huitong.batch-id": batch_id})
 
     with_commit_retry(commit)
     return rows.num_rows
+
+
+def _overwrite(table: Table, rows: pa.Table, overwrite_filter, properties: dict[str, str]) -> None:
+    """``table.overwrite(rows, overwrite_filter, properties)``: one transaction that deletes what the filter matches
+    and appends ``rows``. Rows that all fall in one partition (a window inside a month, one source's quarantine)
+    are written as they are: pyiceberg's own split filters the batch into a copy and combines that into another
+    (~1.3 GB and ~2.5 s for a 1M-record parcel hour, most of it the kernel handing the process fresh pages)."""
+    key = _single_partition(table, rows)
+    if key is None:
+        table.overwrite(rows, overwrite_filter=overwrite_filter, snapshot_properties=properties)
+        return
+    metadata = table.metadata
+    schema = pyarrow_to_schema(
+        rows.schema, metadata.schema().name_mapping, format_version=metadata.format_version
+    )
+    target = property_as_int(
+        metadata.properties,
+        TableProperties.WRITE_TARGET_FILE_SIZE_BYTES,
+        TableProperties.WRITE_TARGET_FILE_SIZE_BYTES_DEFAULT,
+    )
+    with table.transaction() as txn:
+        # As Transaction.overwrite does: its delete is checked for conflicts at the update isolation level.
+        txn.delete(overwrite_filter, snapshot_properties=properties, _isolation_operation=Operation.OVERWRITE)
+        with txn.update_snapshot(snapshot_properties=properties).fast_append() as append:
+            tasks = (
+                WriteTask(append.commit_uuid, number, schema, batches, partition_key=key)
+                for number, batches in enumerate(bin_pack_arrow_table(rows, target))
+            )
+            for data_file in write_file(table.io, txn.table_metadata, tasks):
+                append.append_data_file(data_file)
+
+
+def _single_partition(table: Table, rows: pa.Table) -> PartitionKey | None:
+    """The partition every row of ``rows`` falls in; None where pyiceberg's own path is kept: rows in several
+    partitions (splitting them takes a copy either way; measured no faster here), no rows, an unpartitioned table
+    (no split) or merge-append."""
+    spec, schema = table.spec(), table.schema()
+    merge = property_as_bool(
+        table.properties,
+        TableProperties.MANIFEST_MERGE_ENABLED,
+        TableProperties.MANIFEST_MERGE_ENABLED_DEFAULT,
+    )
+    if spec.is_unpartitioned() or merge or not rows.num_rows:
+        return None
+    values = []
+    for field in spec.fields:
+        source = schema.find_field(field.source_id)
+        column = rows[schema.find_column_name(field.source_id)]
+        distinct = pc.unique(field.transform.pyarrow_transform(source.field_type)(column))
+        if len(distinct) != 1:
+            return None
+        values.append(PartitionFieldValue(field=field, value=distinct[0].as_py()))
+    return PartitionKey(field_values=values, partition_spec=spec, schema=schema)
 
 
 def _arrow_schema_for(table: Table, incoming: pa.Schema) -> pa.Schema:
