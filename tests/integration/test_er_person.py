@@ -155,7 +155,7 @@ def test_sql_comparison_levels_match_the_python_twin(city):
     assert len(pairs) > 100 and mismatches == []
 
 
-def test_er_link_on_hand_written_tricky_records(tmp_path):
+def _tricky_records() -> pd.DataFrame:
     zhang = make_resident_id("110105", date(1949, 12, 31), 2, male=True)
     zhang15 = zhang[:6] + zhang[8:17]  # the legacy 15-digit form
     zhang_typo = zhang[:10] + zhang[11] + zhang[10] + zhang[12:]  # two digits swapped
@@ -180,15 +180,48 @@ def test_er_link_on_hand_written_tricky_records(tmp_path):
         ("d2", "John  Smith", "E12345678", None, "1975-02-03", "M", None),
         ("e1", "李娜", None, None, "1990-01-01", "女", None),  # too little to link to anything
     ]
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         rows, columns=["record_id", "full_name", "id_number", "phone", "birth_date", "gender", "address"]
     )
-    frame.to_parquet(tmp_path / "in.parquet")
+
+
+def _groups(entity_ids: pd.Series) -> list[list[str]]:
+    return sorted(sorted(ids) for ids in entity_ids.groupby(entity_ids).groups.values())
+
+
+def test_er_link_on_hand_written_tricky_records(tmp_path):
+    _tricky_records().to_parquet(tmp_path / "in.parquet")
     summary = link(tmp_path / "in.parquet", tmp_path / "out.parquet", train=False, work_dir=tmp_path)
     out = pd.read_parquet(tmp_path / "out.parquet").set_index("record_id").entity_id
-    groups = sorted(sorted(ids) for ids in out.groupby(out).groups.values())
-    assert groups == [["a1", "a2", "a3"], ["b1"], ["c1", "c2"], ["d1", "d2"], ["e1"]]
+    assert _groups(out) == [["a1", "a2", "a3"], ["b1"], ["c1", "c2"], ["d1", "d2"], ["e1"]]
     assert summary == {"records": 9, "entities": 5, "trained": False}
+
+
+def test_er_link_state_folder_can_move_and_a_repeated_record_joins_its_profile(tmp_path):
+    """A --state folder moved elsewhere keeps working there (its dbt profile held the old absolute path, so a batch
+    built the old folder's database); a batch record equal on every compared field to a base record (a repeat
+    stay) is paired with that record alone (rule same_profile) and joins its entity."""
+    frame = _tricky_records()
+    frame.iloc[:5].to_parquet(tmp_path / "base.parquet")
+    repeat = frame.iloc[[0]].assign(record_id="a4")  # a1 again
+    pd.concat([frame.iloc[5:], repeat]).to_parquet(tmp_path / "batch.parquet")
+    link(tmp_path / "base.parquet", tmp_path / "out_base.parquet", train=False, state_dir=tmp_path / "first")
+    (tmp_path / "first").rename(tmp_path / "moved")
+
+    batch = link(
+        tmp_path / "batch.parquet", tmp_path / "out.parquet", train=False, state_dir=tmp_path / "moved"
+    )
+    assert not (tmp_path / "first").exists()
+    assert (batch["batch"], batch["new_records"]) == (2, 5)
+    with duckdb.connect(str(tmp_path / "moved" / "link.duckdb"), read_only=True) as con:
+        resolved = con.execute("select record_id, entity_id from intermediate.int_person_entities").df()
+        repeat_pairs = con.execute(
+            "select record_key_l, blocking_rule from intermediate.int_persons_blocked"
+            " where record_key_r = 'input:a4' or record_key_l = 'input:a4'"
+        ).fetchall()
+    assert _groups(resolved.set_index("record_id").entity_id) == [
+        ["a1", "a2", "a3", "a4"], ["b1"], ["c1", "c2"], ["d1", "d2"], ["e1"]]  # fmt: skip
+    assert repeat_pairs == [("input:a1", "same_profile")]
 
 
 def test_person_models_compile_for_trino(city):

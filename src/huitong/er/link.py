@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import tempfile
 import warnings
@@ -162,11 +163,20 @@ def _write_project(root: Path, db_path: Path, entity: str = "person", records: i
         " surname: varchar}\n",
         encoding="utf-8",
     )
-    if batches and (root / "profiles.yml").exists():
-        return  # the base's profile (and memory limit) stays: a changed profile makes dbt parse the project again
-    limit = memory_limit(records)
-    log.info("er link: DuckDB memory limit %s for %d records", limit or "none", records)
-    (root / "profiles.yml").write_text(
+    profile = root / "profiles.yml"
+    if batches and profile.exists():
+        kept = profile.read_text(encoding="utf-8")
+        if f"path: '{db_path}'" in kept:
+            return  # the base's profile (and memory limit) stays: a changed profile makes dbt parse the project again
+        # The folder was moved or copied: the profile's absolute paths would make dbt build the old folder's
+        # database. Same memory limit, this folder's paths.
+        found = re.search(r"memory_limit: '([^']*)'", kept)
+        limit = found.group(1) if found else None
+        log.info("er link: %s was moved; its dbt profile now points at %s", root, db_path)
+    else:
+        limit = memory_limit(records)
+        log.info("er link: DuckDB memory limit %s for %d records", limit or "none", records)
+    profile.write_text(
         f"{PROJECT_NAME}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
         f"      path: '{db_path}'\n      schema: main\n      threads: 2\n      keep_open: false\n"
         f"      config_options:\n{_duckdb_settings(root, limit)}",
