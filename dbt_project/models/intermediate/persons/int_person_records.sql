@@ -206,11 +206,11 @@ standardised as (
 
 -- The base's profiles this batch repeats, each with the record that stands for it.
 base_profiles as (
-    select {{ profile | join(', ') }}, min(profile_record_key) as profile_record_key
+    select {% for c in profile %}t.{{ c }}, {% endfor %}min(t.profile_record_key) as profile_record_key
     from {{ this }} as t
-    where exists (
-        select 1 from standardised as s where {% for c in profile %}s.{{ c }} is not distinct from t.{{ c }}{{ ' and ' if not loop.last }}{% endfor %})
-    group by {{ profile | join(', ') }}
+    inner join (select distinct {{ profile | join(', ') }} from standardised) as s
+        on {% for c in profile %}s.{{ c }} is not distinct from t.{{ c }}{{ ' and ' if not loop.last }}{% endfor %}
+    group by {% for c in profile %}t.{{ c }}{{ ', ' if not loop.last }}{% endfor %}
 )
 {%- endif %}
 
