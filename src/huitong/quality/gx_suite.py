@@ -104,18 +104,51 @@ def build_suite(spec: EntitySpec, targets: dict[str, str], batch: Sequence[Any] 
 
 
 def run_suite(frame: pd.DataFrame, suite: Any) -> dict[str, dict[str, Any]]:
-    """Validate ``frame`` (its index = row position) and return each expectation's result dict by rule name."""
+    """Validate ``frame`` (its index = row position) against every expectation of ``suite`` and return each
+    expectation's result dict by rule name.
+
+    Each column's expectations are validated on a frame of that column alone (the table-level ones, row counts,
+    with the first): for every expectation GX filters its whole batch frame, to the column's non-null rows and
+    then to the failing ones, so on the frame of every checked column each expectation copied all of them (~0.9 s
+    of GX's ~2.5 s on a 1M-row parcel batch). Every expectation still evaluates every row."""
+    import great_expectations as gx
+
+    by_column: dict[str, list[Any]] = {}
+    table_level: list[Any] = []
+    for expectation in suite.expectations:
+        column = getattr(expectation, "column", None)
+        (by_column.setdefault(column, []) if column is not None else table_level).append(expectation)
+    groups = [(frame[[column]], expectations) for column, expectations in by_column.items()] or [(frame, [])]
+    groups[0][1].extend(table_level)
+    results: dict[str, dict[str, Any]] = {}
+    for part, expectations in groups:
+        outcome = _validate(part, gx.ExpectationSuite(name=suite.name, expectations=expectations))
+        for item in outcome.results:
+            rule = item.expectation_config.meta["rule"]
+            info = item.exception_info or {}
+            raised = info.get("raised_exception") or any(
+                isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+            )
+            if raised:
+                raise RuntimeError(f"GX could not evaluate suite {suite.name} rule {rule!r}: {info}")
+            results[rule] = {"success": bool(item.success), **dict(item.result)}
+    return results
+
+
+def _validate(frame: pd.DataFrame, suite: Any) -> Any:
+    """GX's validation of ``frame`` against ``suite``: COMPLETE results, with unexpected_index_list."""
     from great_expectations.execution_engine import pandas_execution_engine
     from great_expectations.validator.v1_validator import Validator
 
     with _lock:
         # The validator Batch.validate would build, built directly: get_batch() then validate() loaded the frame
         # twice. Index-based COMPLETE results: unexpected_index_list holds row positions. Measured ~3x faster on
-        # 100k rows than unexpected_index_column_names, which builds one dict per failing row.
+        # 100k rows than unexpected_index_column_names, which builds one dict per failing row. The query text
+        # (every failing index again, as a string) is not asked for: nothing reads it.
         validator = Validator(
             batch_definition=_gx_batch_definition(),
             batch_parameters={"dataframe": frame},
-            result_format={"result_format": "COMPLETE"},
+            result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
         )
         # Loading a batch also fingerprints it (pandas.util.hash_pandas_object of every cell, ~0.4 s per 200k
         # rows) into a batch marker that nothing here reads; the size limit below which GX does so is lowered for
@@ -123,17 +156,6 @@ def run_suite(frame: pd.DataFrame, suite: Any) -> dict[str, dict[str, Any]]:
         threshold = getattr(pandas_execution_engine, "HASH_THRESHOLD", None)
         pandas_execution_engine.HASH_THRESHOLD = 0
         try:
-            outcome = validator.validate_expectation_suite(suite)
+            return validator.validate_expectation_suite(suite)
         finally:
             pandas_execution_engine.HASH_THRESHOLD = threshold
-    results: dict[str, dict[str, Any]] = {}
-    for item in outcome.results:
-        rule = item.expectation_config.meta["rule"]
-        info = item.exception_info or {}
-        raised = info.get("raised_exception") or any(
-            isinstance(v, dict) and v.get("raised_exception") for v in info.values()
-        )
-        if raised:
-            raise RuntimeError(f"GX could not evaluate suite {suite.name} rule {rule!r}: {info}")
-        results[rule] = {"success": bool(item.success), **dict(item.result)}
-    return results
