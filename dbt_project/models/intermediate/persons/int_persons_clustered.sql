@@ -64,10 +64,17 @@ records as (
     {%- endif %}
 ),
 
+unanchored as (
+    select record_key from records where not coalesce(resident_id_valid, false)
+),
+
+-- Every rule below reads a link from a record without a valid resident ID; a link between two anchored records
+-- (most of them: same ID, or different IDs and dropped) decides nothing.
 links as (
     select record_key_l, record_key_r, match_weight
     from {{ ref('int_persons_scored') }}
     where {{ linked }}
+      and (record_key_l in (select record_key from unanchored) or record_key_r in (select record_key from unanchored))
     {%- if batch_run %}
       and record_key_l in (select record_key from affected) and record_key_r in (select record_key from affected)
     {%- endif %}
