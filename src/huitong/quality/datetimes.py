@@ -58,6 +58,8 @@ def iso_epoch_micros_fixed(values: pd.Series, tz: tzinfo) -> tuple[np.ndarray, n
     fixed, micros = _fixed_offset_micros(text)
     if fixed.any():
         out[fixed] = micros
+        if fixed.sum() == len(text) - text.null_count:
+            return out, fixed  # every value settled: the usual batch, spared a pass of each step below
         text = pc.if_else(pa.array(fixed), pa.scalar(None, pa.string()), text)
     ascii_text = pc.if_else(pc.string_is_ascii(text), text, None)
     parts = pc.extract_regex(
