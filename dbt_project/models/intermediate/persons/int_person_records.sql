@@ -116,24 +116,64 @@ documented as (
 ),
 {%- endif %}
 
-cleaned as (
-    select
-        d.source || ':' || d.record_id as record_key,
-        d.source, d.record_id, d.seen_at, d.jurisdiction_code, d.id_token, d.phone_token,
-        d.full_name,
-        {{ er_name_std('d.full_name') }} as std_full_name,
-        {{ er_resident_id18('d.id_number') }} as id18,
-        {{ er_resident_id_upgraded('d.id_number') }} as id_upgraded,
-        nullif(upper({{ er_regexp_replace(er_clean_basic('d.id_number'), er_pattern__id_junk(), "''") }}), '') as id_other,
-        {{ er_phone('d.phone') }} as std_phone,
-        {{ er_date('d.birth_date') }} as birth_date_stated,
-        {{ er_gender('d.gender') }} as gender_stated,
-        {{ er_address_std('d.address') }} as std_address
+incoming as (
+    select d.source || ':' || d.record_id as record_key, d.*
     from documented as d
-    cross join {{ er_char_lookup() }} as er_lkp
     {%- if er_batch_run() %}
     where d.source || ':' || d.record_id not in (select record_key from {{ this }})
     {%- endif %}
+),
+
+-- The costliest standardisers are functions of one raw column each: they run once per distinct value (a regular
+-- guest's name, ID and address recur on every stay; ~30-45% of a city's records carry a distinct one) and join
+-- back null-safely, so NULL maps as the function maps it.
+std_names as (
+    select v.full_name, {{ er_name_std('v.full_name') }} as std_full_name
+    from (select distinct full_name from incoming) as v
+    cross join {{ er_char_lookup() }} as er_lkp
+),
+
+std_ids as (
+    select
+        r.*,
+        {{ er_resident_id_valid('r.id18') }} as id_valid,
+        {{ er_resident_id_birth_date('r.id18') }} as id_birth_date,
+        {{ er_resident_id_gender('r.id18') }} as id_gender
+    from (
+        select
+            v.id_number,
+            {{ er_resident_id18('v.id_number') }} as id18,
+            {{ er_resident_id_upgraded('v.id_number') }} as id_upgraded,
+            nullif(upper({{ er_regexp_replace(er_clean_basic('v.id_number'), er_pattern__id_junk(), "''") }}), '') as id_other
+        from (select distinct id_number from incoming) as v
+    ) as r
+),
+
+std_birth_dates as (
+    select v.birth_date, {{ er_date('v.birth_date') }} as birth_date_stated
+    from (select distinct birth_date from incoming) as v
+),
+
+std_addresses as (
+    select v.address, {{ er_address_std('v.address') }} as std_address
+    from (select distinct address from incoming) as v
+    cross join {{ er_char_lookup() }} as er_lkp
+),
+
+cleaned as (
+    select
+        d.record_key, d.source, d.record_id, d.seen_at, d.jurisdiction_code, d.id_token, d.phone_token,
+        d.full_name, n.std_full_name,
+        i.id18, i.id_upgraded, i.id_other, i.id_valid, i.id_birth_date, i.id_gender,
+        {{ er_phone('d.phone') }} as std_phone,
+        b.birth_date_stated,
+        {{ er_gender('d.gender') }} as gender_stated,
+        a.std_address
+    from incoming as d
+    left join std_names as n on n.full_name is not distinct from d.full_name
+    left join std_ids as i on i.id_number is not distinct from d.id_number
+    left join std_birth_dates as b on b.birth_date is not distinct from d.birth_date
+    left join std_addresses as a on a.address is not distinct from d.address
 ),
 
 -- Per distinct name (NULL too): its records, for the name frequency (a group-by, not a window over the whole
@@ -154,15 +194,6 @@ names as (
         {{ er_pinyin_key_ordered_of_spaced('pinyin_spaced') }} as name_pinyin,
         {{ er_pinyin_key_sorted_of_spaced('pinyin_spaced') }} as name_pinyin_sorted
     from name_spelled
-),
-
-ids as (
-    select
-        c.*,
-        {{ er_resident_id_valid('c.id18') }} as id_valid,
-        {{ er_resident_id_birth_date('c.id18') }} as id_birth_date,
-        {{ er_resident_id_gender('c.id18') }} as id_gender
-    from cleaned as c
 ){%- if er_batch_run() %},
 
 -- The base's records with the names of this batch, for the batch's name frequencies.
@@ -197,7 +228,7 @@ standardised as (
         cast(k.records as double) / (select count(*) from cleaned) as name_frequency,
         1 as er_batch
         {%- endif %}
-    from ids as i
+    from cleaned as i
     left join names as k on k.std_full_name is not distinct from i.std_full_name
 {%- if er_batch_run() %}
     left join base_names as b on b.std_full_name = i.std_full_name
