@@ -81,7 +81,9 @@ def test_a_soft_delete_arrives_as_a_row_and_staging_drops_the_contract(rental):
     )
     assert [flag for _, flag in versions] == ["false", "true"]
     ensure_tables(cfg)
-    dbt(cfg.home, "build", "--select", "staging.rental")  # syncs the lake views; its own target and log folders
+    dbt(
+        cfg.home, "build", "--select", "staging.rental"
+    )  # syncs the lake views; its own target and log folders
     con = connect(cfg.build_db)
     try:
         ids = {r[0] for r in con.execute("select contract_id from staging.stg_rental__contracts").fetchall()}
