@@ -35,6 +35,29 @@ class SourceUnavailable(RuntimeError):
     """The source kept failing after retries; the task fails and Airflow retries it later. Nothing was landed."""
 
 
+def _next_cursor(body: bytes, page: int) -> str | None:
+    """The page's next_cursor (None or "" on the last page). The page is landed as it is (and quarantined at load)
+    whatever it holds; a cursor that cannot be sent back (a list or object, or text with no UTF-8 spelling, such as
+    a lone surrogate from an escape) stops the extraction with a message instead of a crash in the HTTP client."""
+    try:
+        cursor = json.loads(body).get("next_cursor")
+    except (ValueError, AttributeError) as exc:
+        raise SourceUnavailable(f"hotel API page {page} is not valid JSON: {exc}") from exc
+    if cursor is None or cursor == "":
+        return None
+    if isinstance(cursor, int) and not isinstance(cursor, bool):
+        return str(cursor)  # an offset, sent back as the query string spells it
+    if not isinstance(cursor, str):
+        raise SourceUnavailable(f"hotel API page {page}: next_cursor is a {type(cursor).__name__}, not text")
+    try:
+        cursor.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise SourceUnavailable(
+            f"hotel API page {page}: next_cursor {storable_text(cursor)!r} has no UTF-8 spelling ({exc.reason})"
+        ) from exc
+    return cursor
+
+
 @dataclass
 class HotelApiSource:
     name: str = "hotel"
@@ -96,11 +119,7 @@ class HotelApiSource:
                 yield RawPart(
                     name=f"page-{page:05d}.json", data=body, origin=f"{url}?cursor={params.get('cursor', '')}"
                 )
-                try:
-                    cursor = json.loads(body).get("next_cursor")
-                except (ValueError, AttributeError) as exc:
-                    # The page is landed as it is (and quarantined at load); without a cursor we cannot go on.
-                    raise SourceUnavailable(f"hotel API page {page} is not valid JSON: {exc}") from exc
+                cursor = _next_cursor(body, page)
                 if not cursor:
                     return
                 params["cursor"] = cursor
