@@ -9,8 +9,9 @@
     with every other record: only the profile's first record enters the blocks, and each of the others is paired
     with it alone (rule same_profile). A profile of k records costs k - 1 pairs instead of up to 20 k per rule, so
     a frequent guest's stays no longer crowd others out of the window.
-    A batch build (var er_incremental) ranks again only the blocks the batch's keys fall in and adds their pairs
-    with a new record on either side (macros/er/er_batches.sql). -#}
+    A batch build (var er_incremental) ranks again only the blocks the batch's new profiles' keys fall in and adds
+    their pairs with a new profile on either side, and pairs a batch record of a profile the base holds with that
+    profile's first record (macros/er/er_batches.sql). -#}
 {{ config(materialized=er_batch_materialization(), incremental_strategy='append') }}
 {%- set window = var('er_block_window', 20) -%}
 {%- set rules = [
