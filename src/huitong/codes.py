@@ -68,14 +68,15 @@ def resident_ids_valid(values) -> np.ndarray:
     import numpy as np
     import pyarrow as pa
 
+    from huitong.arrow_strings import string_buffers
+
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     values = values.cast(pa.large_string())  # int64 offsets, whatever the input
     n = len(values)
     out = np.zeros(n, dtype=bool)
     if not n:
         return out
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + n + 1]
-    data = np.frombuffer(values.buffers()[2] or b"", dtype=np.uint8)
+    offsets, data = string_buffers(values)
     present = np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     rows = np.flatnonzero(present & (np.diff(offsets) == 18))
     chars = data[offsets[rows][:, None] + np.arange(18)]

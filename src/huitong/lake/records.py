@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from huitong.arrow_strings import string_buffers
 from huitong.sources.base import record_hash
 
 # Characters json.dumps escapes beyond quote and backslash (ensure_ascii=False): the rows holding one are redone.
@@ -83,20 +84,15 @@ def json_texts(table: pa.Table, sort_keys: bool = True) -> tuple[pa.Array, np.nd
 
 def _utf8_bytes(values: pa.Array) -> np.ndarray:
     """The bytes of a string array's values, as a view of its data buffer."""
-    offsets, data = values.buffers()[1], values.buffers()[2]
-    if data is None or not len(values):
-        return np.zeros(0, dtype=np.uint8)
-    bounds = np.frombuffer(offsets, dtype=np.int32)[values.offset : values.offset + len(values) + 1]
-    return np.frombuffer(data, dtype=np.uint8)[bounds[0] : bounds[-1]]
+    bounds, data = string_buffers(values)
+    return data[bounds[0] : bounds[-1]]
 
 
 def _sha256_hex(texts: pa.Array) -> pa.Array:
     """sha256 hex of each UTF-8 string, read straight from the Arrow buffers (no Python str per row)."""
     rows = len(texts)
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[
-        texts.offset : texts.offset + rows + 1
-    ].tolist()
-    data = memoryview(texts.buffers()[2] or b"")
+    bounds, data = string_buffers(texts)
+    offsets, data = bounds.tolist(), memoryview(data)
     sha256 = hashlib.sha256
     digests = b"".join([sha256(data[a:b]).digest() for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
     starts = np.arange(0, 64 * (rows + 1), 64, dtype=np.int32)

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from huitong.arrow_strings import string_buffers
 from huitong.quality.checks import parse_iso_datetime
 
 MISSING = np.iinfo(np.int64).min  # "no date-time" in an epoch array
@@ -99,17 +100,16 @@ def _fixed_offset_micros(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     not settled here is left to the general path."""
     n = len(text)
     fixed = np.zeros(n, dtype=bool)
-    data = text.buffers()[2]
-    if data is None or text.type != pa.string():
+    if not n or text.type != pa.string():
         return fixed, np.zeros(0, dtype=np.int64)
-    bounds = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + n + 1]
+    bounds, buf = string_buffers(text)
     valid = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     rows = np.flatnonzero(valid & (np.diff(bounds) == 25))
     if not len(rows):
         return fixed, np.zeros(0, dtype=np.int64)
     # The 25 bytes a position at a time (one gather of len(rows) bytes each): an index array of every byte was
     # 200 MB per 1M values, most of this function's time in a loader process (fresh pages are slow to fault in).
-    buf, starts = np.frombuffer(data, dtype=np.uint8), bounds[rows]
+    starts = bounds[rows]
     byte = [buf[starts + position] for position in range(25)]
     # Bytes below '0' wrap past 9 (small types: ~1M rows a call).
     digits = np.stack([byte[position] for position in _DIGITS]) - np.uint8(0x30)
