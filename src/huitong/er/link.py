@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
 import tempfile
 import warnings
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from huitong.config import settings
 from huitong.er.person_params import PARAMS_NAMESPACE, PARAMS_TABLE
@@ -164,24 +164,23 @@ def _write_project(root: Path, db_path: Path, entity: str = "person", records: i
         encoding="utf-8",
     )
     profile = root / "profiles.yml"
-    if batches and profile.exists():
-        kept = profile.read_text(encoding="utf-8")
-        if f"path: '{db_path}'" in kept:
-            return  # the base's profile (and memory limit) stays: a changed profile makes dbt parse the project again
-        # The folder was moved or copied: the profile's absolute paths would make dbt build the old folder's
-        # database. Same memory limit, this folder's paths.
-        found = re.search(r"memory_limit: '([^']*)'", kept)
-        limit = found.group(1) if found else None
-        log.info("er link: %s was moved; its dbt profile now points at %s", root, db_path)
-    else:
+    kept = profile.read_text(encoding="utf-8") if batches and profile.exists() else None
+    if kept is None:
         limit = memory_limit(records)
         log.info("er link: DuckDB memory limit %s for %d records", limit or "none", records)
-    profile.write_text(
+    else:  # --state: the memory limit was sized for the base, not for this batch
+        limit = yaml.safe_load(kept)[PROJECT_NAME]["outputs"]["duckdb"]["config_options"].get("memory_limit")
+    text = (
         f"{PROJECT_NAME}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
         f"      path: '{db_path}'\n      schema: main\n      threads: 2\n      keep_open: false\n"
-        f"      config_options:\n{_duckdb_settings(root, limit)}",
-        encoding="utf-8",
+        f"      config_options:\n{_duckdb_settings(root, limit)}"
     )
+    # Written only when it differs: a changed profile makes dbt parse the project again. It differs when a
+    # --state folder was moved or copied (its absolute paths would build the old folder's database).
+    if text != kept:
+        if kept is not None:
+            log.info("er link: the dbt profile of %s is rewritten for this folder", root)
+        profile.write_text(text, encoding="utf-8")
 
 
 def _duckdb_settings(root: Path, limit: str | None) -> str:
