@@ -64,17 +64,10 @@ pairs_{{ name }} as (
     {%- endif %}
 ),
 {% endfor %}
-pairs_same_profile as (
-    select profile_record_key as record_key_l, record_key as record_key_r, 'same_profile' as blocking_rule
-    from {{ 'batch' if batch_run else 'records' }}
-    where record_key <> profile_record_key
-),
-
 all_pairs as (
 {%- for name, parts in rules %}
-    select * from pairs_{{ name }} union all
+    select * from pairs_{{ name }}{{ ' union all' if not loop.last }}
 {%- endfor %}
-    select * from pairs_same_profile
 )
 
 select
@@ -85,3 +78,15 @@ select
     {{ er_current_batch() }} as er_batch
 from all_pairs
 group by record_key_l, record_key_r
+
+union all
+
+-- A profile's other records with its first one: no rule above pairs them (they enter no block), so no group-by.
+select
+    profile_record_key as record_key_l,
+    record_key as record_key_r,
+    'same_profile' as blocking_rule,
+    1 as blocking_rule_count,
+    {{ er_current_batch() }} as er_batch
+from {{ 'batch' if batch_run else 'records' }}
+where record_key <> profile_record_key
