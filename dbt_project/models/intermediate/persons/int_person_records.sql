@@ -125,8 +125,9 @@ incoming as (
 ),
 
 -- The costliest standardisers are functions of one raw column each: they run once per distinct value (a regular
--- guest's name, ID and address recur on every stay; ~30-45% of a city's records carry a distinct one) and join
--- back null-safely, so NULL maps as the function maps it.
+-- guest's name, ID and address recur on every stay: of the bench city's first 1M person records 28% of names, 46%
+-- of IDs and 41% of addresses are distinct, of its first 5M 9-22%) and join back null-safely, so NULL maps as the
+-- function maps it.
 std_names as (
     select v.full_name, {{ er_name_std('v.full_name') }} as std_full_name
     from (select distinct full_name from incoming) as v
