@@ -49,6 +49,13 @@ def _memory_env(name: str, default: str) -> str:
     return value
 
 
+def _choice_env(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r} must be one of {', '.join(choices)}.")
+    return value
+
+
 def _port_env(name: str, default: int) -> int:
     value = _env(name, str(default))
     if not (value.isdigit() and 0 < int(value) < 65536):
@@ -85,6 +92,9 @@ class Settings:
     # a temp folder inside the build. 'auto': scaled to the input (huitong.er.link.memory_limit); 'none': DuckDB's
     # default, 80% of RAM.
     er_memory_limit: str = "auto"
+    # `huitong er link --state`: 'plan' runs a batch on a resolved base from the SQL dbt compiled for batches
+    # (huitong.er.batch_plan), 'dbt' runs every batch through dbt.
+    er_batch_executor: str = "plan"
 
     # Folders under HUITONG_HOME. Everything Huitong writes locally lives under one root so `make clean` is one rm.
     @property
@@ -208,6 +218,7 @@ def load_settings() -> Settings:
         docs_port=docs_port,
         docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{docs_port}/"),
         er_memory_limit=_memory_env("HUITONG_ER_MEMORY_LIMIT", "auto"),
+        er_batch_executor=_choice_env("HUITONG_ER_BATCH_EXECUTOR", "plan", ("plan", "dbt")),
     )
 
 

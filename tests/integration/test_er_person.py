@@ -6,7 +6,9 @@ and the Trino compile of every person model."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -257,10 +259,11 @@ def test_city_person_input_holds_every_truth_record_once(city, tmp_path):
     assert first == 1000 and set(pd.read_parquet(tmp_path / "first.parquet").source) <= {"parcel", "trade"}
 
 
-def test_er_link_state_adds_a_batch_as_a_full_run_would(city, tmp_path):
+def test_er_link_state_adds_a_batch_as_a_full_run_would(city, tmp_path, monkeypatch, caplog):
     """`er link --state`: a base of the first 90% of a city's person records, then the last 10% as one batch,
     resolves the city as one full run does, keeps the base's ids unless a logged merge, move or split changed
-    them, and adding the same batch again adds nothing."""
+    them, and adding the same batch again adds nothing. The batch runs from the SQL dbt compiled for batches
+    (huitong.er.batch_plan) and builds what `dbt run` builds from the same base."""
     from huitong.er.city_input import person_input
     from huitong.er.evaluate import load_truth
 
@@ -273,7 +276,10 @@ def test_er_link_state_adds_a_batch_as_a_full_run_would(city, tmp_path):
     state = tmp_path / "state"
 
     base = link(tmp_path / "base.parquet", tmp_path / "out_base.parquet", train=False, state_dir=state)
-    batch = link(tmp_path / "batch.parquet", tmp_path / "out_batch.parquet", train=False, state_dir=state)
+    shutil.copytree(state, tmp_path / "state_dbt")
+    with caplog.at_level("INFO", logger="huitong.er.batch_plan"):
+        batch = link(tmp_path / "batch.parquet", tmp_path / "out_batch.parquet", train=False, state_dir=state)
+    assert "er batch plan: int_persons_clustered" in caplog.text  # the batch ran from the compiled plan
     full = link(tmp_path / "all.parquet", tmp_path / "out_full.parquet", train=False, work_dir=tmp_path)
     assert (base["batch"], base["new_records"]) == (1, cut)
     assert (batch["batch"], batch["new_records"]) == (2, len(frame) - cut)
@@ -309,6 +315,47 @@ def test_er_link_state_adds_a_batch_as_a_full_run_would(city, tmp_path):
     again = link(tmp_path / "batch.parquet", tmp_path / "out_again.parquet", train=False, state_dir=state)
     assert (again["batch"], again["new_records"], again["id_changes"]) == (2, 0, {})
     assert len(pd.read_parquet(tmp_path / "out_again.parquet")) == len(frame) - cut
+
+    # the same batch through dbt (the base copied before the batch) builds the same tables, row for row
+    monkeypatch.setenv("HUITONG_ER_BATCH_EXECUTOR", "dbt")
+    settings.cache_clear()
+    caplog.clear()
+    try:
+        with caplog.at_level("INFO", logger="huitong.er.batch_plan"):
+            link(tmp_path / "batch.parquet", tmp_path / "out_dbt.parquet", train=False,
+                 state_dir=tmp_path / "state_dbt")  # fmt: skip
+    finally:
+        monkeypatch.delenv("HUITONG_ER_BATCH_EXECUTOR")
+        settings.cache_clear()
+    assert "er batch plan" not in caplog.text
+    assert _table_differences(state / "link.duckdb", tmp_path / "state_dbt" / "link.duckdb") == {}
+
+
+def _table_differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
+    """Rows of each intermediate table in one database and not the other (as multisets), by table; the id map's
+    assigned_at and invocation_id (when and by which run) left out."""
+    differences = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{a}' as a (read_only)")
+        con.execute(f"attach '{b}' as b (read_only)")
+        tables = con.execute(
+            "select table_name from duckdb_tables() where database_name = 'a' and schema_name = 'intermediate'"
+        ).fetchall()
+        for (table,) in tables:
+            described = con.execute(f"describe a.intermediate.{table}").fetchall()
+            columns = ", ".join(
+                f'"{r[0]}"' for r in described if r[0] not in ("assigned_at", "invocation_id")
+            )
+            counts = tuple(
+                con.execute(
+                    f"select count(*) from (select {columns} from {x}.intermediate.{table}"
+                    f" except all select {columns} from {y}.intermediate.{table})"
+                ).fetchone()[0]
+                for x, y in (("a", "b"), ("b", "a"))
+            )
+            if counts != (0, 0):
+                differences[table] = counts
+    return differences
 
 
 def test_er_link_clusters_again_until_label_propagation_settles(tmp_path, monkeypatch, caplog):

@@ -142,7 +142,7 @@ select
     end as change_kind,
     r.run_seq,
     {{ er_run_started_at() }} as assigned_at,
-    '{{ invocation_id }}' as invocation_id
+    {{ er_invocation_id() }} as invocation_id
 from changed as ch
 cross join run as r
 {%- else %}
@@ -158,13 +158,28 @@ select
     'new' as change_kind,
     1 as run_seq,
     {{ er_run_started_at() }} as assigned_at,
-    '{{ invocation_id }}' as invocation_id
+    {{ er_invocation_id() }} as invocation_id
 from assigned
 {%- endif %}
 {%- endmacro -%}
 
+{#- When and by which invocation a history row was written. With var er_batch_plan (DuckDB only) they are read from
+    session variables instead of compiled in, so `er link --state` can run the same compiled SQL for every later
+    batch (huitong.er.batch_plan sets them per batch). -#}
 {%- macro er_run_started_at() -%}
+{%- if var('er_batch_plan', false) -%}
+cast(getvariable('er_run_started_at') as timestamp(6))
+{%- else -%}
 cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp(6))
+{%- endif -%}
+{%- endmacro -%}
+
+{%- macro er_invocation_id() -%}
+{%- if var('er_batch_plan', false) -%}
+cast(getvariable('er_invocation_id') as varchar)
+{%- else -%}
+'{{ invocation_id }}'
+{%- endif -%}
 {%- endmacro -%}
 
 {#- Each record's latest id, the current map (records that left the sources keep their rows): an aggregate (max_by

@@ -25,9 +25,9 @@ import duckdb
 import yaml
 
 from huitong.config import settings
+from huitong.er.batch_plan import compile_plan, load_plan, run_plan
 from huitong.er.person_params import PARAMS_NAMESPACE, PARAMS_TABLE
 from huitong.er.reference_data import DBT_DIR
-from huitong.er.training import train_person, write_params_duckdb
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,8 @@ def memory_limit(records: int, setting: str | None = None, total_ram_mb: float |
     return f"{min(wanted, int(total_ram_mb * AUTO_MAX_SHARE_OF_RAM))}MB"
 
 
+_UNSETTLED_SQL = "select count(*) from intermediate.int_persons_clustered where label_unconverged"
+_RUNS_SQL = "select coalesce(max(run_seq), 0) from intermediate.int_person_id_history"
 LABEL_ROUNDS = 6  # var er_label_iterations' default (int_persons_clustered)
 MAX_LABEL_ROUNDS = 192
 STATE_FILE = "er_link_state.json"  # in a --state folder: what later batches build with
@@ -92,9 +94,7 @@ def _settle_clusters(root: Path, db_path: Path, rounds: int, exclude: tuple[str,
     record is label_unconverged (its component was not settled: chains of records without resident ID longer than
     the rounds, e.g. a year of one person's parcels); returns the rounds the clusters settled with. The id map,
     when built, logs what the extra rounds merged."""
-    while unsettled := _scalar(
-        db_path, "select count(*) from intermediate.int_persons_clustered where label_unconverged"
-    ):
+    while unsettled := _scalar(db_path, _UNSETTLED_SQL):
         if rounds >= MAX_LABEL_ROUNDS:
             raise RuntimeError(f"label propagation left {unsettled} records unsettled after {rounds} rounds")
         rounds = max(rounds * 2, 1)
@@ -124,6 +124,8 @@ def _build(root: Path, db_path: Path, entity: str, records: int, train: bool,
     _dbt(root, *first, *_excluding((*skipped, "int_persons_scored") if training else skipped))
     trained = None
     if training:
+        from huitong.er.training import train_person, write_params_duckdb  # pyarrow, numpy: not for a batch
+
         trained = train_person(db_path, random_pairs=min(100_000, records * 20))
         write_params_duckdb(trained, db_path)
         _dbt(root, "run", "--select", "int_person_match_params+", *_excluding(skipped))
@@ -197,7 +199,7 @@ def _duckdb_settings(root: Path, limit: str | None) -> str:
     return "".join(f"        {line}\n" for line in lines)
 
 
-def _dbt(root: Path, *args: str) -> None:
+def _dbt(root: Path, *args: str):
     """One dbt command in this process (dbt's programmatic runner): dbt and its adapter are imported once per
     `er link`, not once per command (~3 s each on 2 cores). Console output off; dbt's log stays in root/logs.
     The profile's keep_open: false makes dbt close the database after each command, so this process can open it
@@ -220,30 +222,42 @@ def _dbt(root: Path, *args: str) -> None:
         raise RuntimeError(
             f"dbt {args[0]} failed in the er link project ({done.exception or 'see log'}):\n{tail}"
         )
+    return done
+
+
+def _input_view(con: duckdb.DuckDBPyConnection, input_path: Path, entity: str = "person") -> str:
+    """The statement (re)creating er_input.<table> over the input file: the documented columns, cast to text,
+    NULL where the file lacks one."""
+    spec = ENTITIES[entity]
+    present = {r[0] for r in con.execute(f"describe select * from read_parquet('{input_path}')").fetchall()}
+    if "record_id" not in present:
+        raise ValueError(
+            f"{input_path} has no record_id column (documented columns: {', '.join(spec.columns)})"
+        )
+    select = ", ".join(
+        f"cast({c} as varchar) as {c}" if c in present
+        else ("'input' as source" if c == "source" else f"cast(null as varchar) as {c}")
+        for c in spec.columns
+    )  # fmt: skip
+    # A view, not a copy: the records model reads the Parquet file itself, once.
+    return f"create or replace view er_input.{spec.input_table} as select {select} from read_parquet('{input_path}')"
 
 
 def _load_input(db_path: Path, input_path: Path, entity: str = "person") -> int:
-    spec = ENTITIES[entity]
-    with duckdb.connect(str(db_path)) as con:
-        present = {
-            r[0] for r in con.execute(f"describe select * from read_parquet('{input_path}')").fetchall()
-        }
-        if "record_id" not in present:
-            raise ValueError(
-                f"{input_path} has no record_id column (documented columns: {', '.join(spec.columns)})"
-            )
-        select = ", ".join(
-            f"cast({c} as varchar) as {c}" if c in present
-            else ("'input' as source" if c == "source" else f"cast(null as varchar) as {c}")
-            for c in spec.columns
-        )  # fmt: skip
+    with _connect(db_path) as con:
         con.execute("create schema if not exists er_input")
-        # A view, not a copy: the records model reads the Parquet file itself, once.
-        con.execute(
-            f"create or replace view er_input.{spec.input_table} as select {select}"
-            f" from read_parquet('{input_path}')"
-        )
-        return con.execute(f"select count(*) from er_input.{spec.input_table}").fetchone()[0]
+        con.execute(_input_view(con, input_path, entity))
+        return con.execute(f"select count(*) from er_input.{ENTITIES[entity].input_table}").fetchone()[0]
+
+
+def _connect(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to the build's database that does not checkpoint when it closes. A checkpoint costs ~0.5 s on
+    a 1M-record base whatever changed (measured, docs/er.md), more than a small batch's models; DuckDB still
+    checkpoints at a commit once the write-ahead log passes its checkpoint_threshold (16MB), and dbt's
+    connections when they close, so the log is replayed (~0.05 s per 2MB) rather than left to grow."""
+    con = duckdb.connect(str(db_path))
+    con.execute("pragma disable_checkpoint_on_shutdown")
+    return con
 
 
 def link(input_path: Path, output_path: Path, entity: str = "person", train: bool = True,
@@ -269,24 +283,51 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
     root = Path(state_dir).resolve()
     root.mkdir(parents=True, exist_ok=True)
     db_path = root / "link.duckdb"
-    base = _relation_exists(db_path, "intermediate", "int_person_id_history")
+    input_path = Path(input_path).resolve()
     state_file = root / STATE_FILE
-    state = json.loads(state_file.read_text()) if base and state_file.exists() else {}
-    rounds = state.get("label_rounds", LABEL_ROUNDS)
-    _write_project(root, db_path, "person", _input_rows(Path(input_path)), batches=True, label_rounds=rounds)
-    records = _load_input(db_path, Path(input_path).resolve(), "person")
-    runs_before = (
-        _scalar(db_path, "select max(run_seq) from intermediate.int_person_id_history") if base else 0
-    )
-    # Only the base trains; its parameters stay in DIR and later batches score with them. A batch whose clusters
-    # did not settle is clustered again whole (--full-refresh): right, not fast.
-    trained, state["label_rounds"] = _build(
-        root, db_path, "person", records, train and not base, rounds, seeds=not base
-    )
+    by_plan = settings().er_batch_executor == "plan"
+    # One connection for a batch run from the plan: each new one replays the write-ahead log (_connect).
+    con = _connect(db_path)
+    try:
+        base = _has_table(con, "intermediate", "int_person_id_history")
+        state = json.loads(state_file.read_text()) if base and state_file.exists() else {}
+        rounds = state.get("label_rounds", LABEL_ROUNDS)
+        # A kept profile keeps its memory limit, sized for the base: no need to count this input's rows.
+        kept_profile = base and (root / "profiles.yml").exists()
+        _write_project(root, db_path, "person", 0 if kept_profile else _input_rows(input_path), batches=True,
+                       label_rounds=rounds)  # fmt: skip
+        # A later batch runs the SQL dbt compiled for batches when the folder's project is the one it was
+        # compiled from (huitong.er.batch_plan); otherwise, and for the base, dbt builds.
+        plan = load_plan(root) if base and by_plan else None
+        trained, unsettled = None, 0
+        if plan is not None:
+            runs_before = con.execute(_RUNS_SQL).fetchone()[0]
+            run_plan(con, root, plan, PROJECT_NAME, before=(_input_view(con, input_path, "person"),))
+            records = con.execute("select count(*) from er_input.person_records").fetchone()[0]
+            unsettled = con.execute(_UNSETTLED_SQL).fetchone()[0]
+    except BaseException:
+        con.close()
+        raise
+    if plan is None or unsettled:
+        con.close()
+        if plan is None:
+            # Only the base trains; its parameters stay in DIR and later batches score with them.
+            records = _load_input(db_path, input_path, "person")
+            runs_before = _scalar(db_path, _RUNS_SQL) if base else 0
+            trained, rounds = _build(
+                root, db_path, "person", records, train and not base, rounds, seeds=not base
+            )
+            if by_plan:
+                compile_plan(root, _dbt)
+        else:
+            # A batch whose clusters did not settle is clustered again whole (--full-refresh): right, not fast.
+            rounds = _settle_clusters(root, db_path, rounds)
+        con = _connect(db_path)
+    state["label_rounds"] = rounds
     state_file.write_text(json.dumps(state))
     output_path = Path(output_path)
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(db_path)) as con:
+    with con:
         con.execute(f"""
             create temp table run_records as
             select source || ':' || record_id as record_key from er_input.person_records
@@ -314,20 +355,16 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
     return result
 
 
-def _relation_exists(db_path: Path, schema: str, table: str) -> bool:
-    if not db_path.exists():
-        return False
-    with duckdb.connect(str(db_path)) as con:
-        return bool(
-            con.execute(
-                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                [schema, table],
-            ).fetchone()[0]
-        )
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    # duckdb_tables(), not information_schema.tables: that view with bound parameters took ~0.3 s at 1M records
+    found = con.execute(
+        f"select count(*) from duckdb_tables() where schema_name = '{schema}' and table_name = '{table}'"
+    )
+    return bool(found.fetchone()[0])
 
 
 def _scalar(db_path: Path, sql: str):
-    with duckdb.connect(str(db_path)) as con:
+    with _connect(db_path) as con:
         return con.execute(sql).fetchone()[0]
 
 
