@@ -23,8 +23,12 @@
     ('name_address', ['std_full_name', 'std_address']),
 ] -%}
 {%- set batch_run = er_batch_run() %}
+-- The keys' fields only: DuckDB materialises a CTE read more than once with every column it selects.
 with records as (
-    select * from {{ ref('int_person_records') }}
+    select
+        record_key, profile_record_key, er_batch, std_id_number, std_phone, name_pinyin, name_pinyin_sorted,
+        birth_date, std_full_name, phone_prefix, std_address
+    from {{ ref('int_person_records') }}
 ),
 {%- if batch_run %}
 

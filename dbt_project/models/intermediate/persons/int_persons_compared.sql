@@ -11,8 +11,12 @@ with pairs as (
     {%- endif %}
 ),
 
+-- The compared fields only: DuckDB materialises a CTE read twice with every column it selects.
 records as (
-    select * from {{ ref('int_person_records') }}
+    select
+        record_key, std_id_number, resident_id_valid, std_full_name, name_pinyin, name_pinyin_sorted, name_frequency,
+        std_phone, birth_date, gender, std_address
+    from {{ ref('int_person_records') }}
 )
 
 select
