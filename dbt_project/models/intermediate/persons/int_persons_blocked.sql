@@ -29,6 +29,10 @@ with records as (
         record_key, profile_record_key, er_batch, std_id_number, std_phone, name_pinyin, name_pinyin_sorted,
         birth_date, std_full_name, phone_prefix, std_address
     from {{ ref('int_person_records') }}
+    {%- if batch_run %}
+    -- a batch reads the profiles' first records (the blocks) and its own records (same_profile)
+    where record_key = profile_record_key or er_batch = {{ er_current_batch() }}
+    {%- endif %}
 ),
 {%- if batch_run %}
 
