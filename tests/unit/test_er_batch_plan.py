@@ -9,7 +9,16 @@ from dataclasses import asdict
 import duckdb
 import pytest
 
-from huitong.er.batch_plan import PLAN_FILE, PlanNode, _ordered, _run_node, _supported, fingerprint, load_plan
+from huitong.er.batch_plan import (
+    PLAN_FILE,
+    PlanNode,
+    _deleted_share,
+    _ordered,
+    _run_node,
+    _supported,
+    fingerprint,
+    load_plan,
+)
 
 
 @pytest.fixture
@@ -86,3 +95,14 @@ def test_steps_build_as_the_dbt_duckdb_materialisations_do():
     ]
     assert _run_node(con, PlanNode("v", "v", "view", None, None, "select count(*) as n from t")) == -1
     assert con.execute("select n from v").fetchone() == (4,)
+
+
+def test_deleted_rows_are_counted_for_the_vacuum_policy():
+    con = duckdb.connect()
+    con.execute("create table t as select range as record_key from range(1000)")
+    upsert = PlanNode("t", '"memory"."main"."t"', "incremental", "delete+insert", "record_key", "select 1")
+    appended = PlanNode("t", '"memory"."main"."t"', "incremental", "append", None, "select 1")
+    assert _deleted_share(con, [upsert]) == 0
+    con.execute("delete from t where record_key < 300")
+    assert _deleted_share(con, [upsert]) == pytest.approx(0.3)
+    assert _deleted_share(con, [appended]) == 0  # an appended table is not vacuumed by the plan's policy
