@@ -397,8 +397,9 @@ def er_link(
         typer.Option(
             "--state",
             help="Folder of a resolved base (person): the first run resolves the input and keeps it there; later "
-            "runs add the input's new records to it as one batch, re-clustering only what they reach. OUTPUT then "
-            "holds the input's records and the earlier records whose entity id changed.",
+            "runs add the input's new records to it as one batch, re-clustering only what they reach, from the SQL "
+            "dbt compiled for batches (HUITONG_ER_BATCH_EXECUTOR=dbt: a dbt run). OUTPUT then holds the input's "
+            "records and the earlier records whose entity id changed.",
         ),
     ] = None,
 ) -> None:
