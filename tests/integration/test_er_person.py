@@ -226,6 +226,37 @@ def test_er_link_state_folder_can_move_and_a_repeated_record_joins_its_profile(t
     assert repeat_pairs == [("input:a1", "same_profile")]
 
 
+def test_er_link_state_without_a_plan_builds_its_batches_with_dbt(tmp_path, monkeypatch, caplog):
+    """A base whose batch plan did not compile still stands, and its next batch runs through dbt (and compiles the
+    plan again)."""
+    import huitong.er.link as er_link
+    from huitong.er.batch_plan import PLAN_FILE
+
+    frame = _tricky_records()
+    frame.iloc[:5].to_parquet(tmp_path / "base.parquet")
+    frame.iloc[5:].to_parquet(tmp_path / "batch.parquet")
+
+    def broken(root, dbt):
+        raise RuntimeError("dbt compile failed in the er link project (simulated)")
+
+    with monkeypatch.context() as patched, caplog.at_level("WARNING", logger="huitong.er.link"):
+        patched.setattr(er_link, "compile_plan", broken)
+        base = link(
+            tmp_path / "base.parquet", tmp_path / "out_base.parquet", train=False, state_dir=tmp_path / "s"
+        )
+    assert base["batch"] == 1 and "not compiled, the next batch runs through dbt" in caplog.text
+    assert not (tmp_path / "s" / PLAN_FILE).exists()
+
+    caplog.clear()
+    with caplog.at_level("INFO", logger="huitong.er.batch_plan"):
+        batch = link(
+            tmp_path / "batch.parquet", tmp_path / "out.parquet", train=False, state_dir=tmp_path / "s"
+        )
+    assert (batch["batch"], batch["new_records"]) == (2, 4)
+    assert "compiled 9 models" in caplog.text and "er batch plan: int_persons_clustered" not in caplog.text
+    assert (tmp_path / "s" / PLAN_FILE).exists()
+
+
 def test_person_models_compile_for_trino(city):
     cfg = city["cfg"]
     done = dbt(cfg, "compile", "--no-populate-cache", "--vars", "{offline_compile: true}",

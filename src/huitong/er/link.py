@@ -318,7 +318,11 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
                 root, db_path, "person", records, train and not base, rounds, seeds=not base
             )
             if by_plan:
-                compile_plan(root, _dbt)
+                # A plan that does not compile leaves the build standing: the next batch runs through dbt.
+                try:
+                    compile_plan(root, _dbt)
+                except RuntimeError as error:
+                    log.warning("er batch plan: not compiled, the next batch runs through dbt: %s", error)
         else:
             # A batch whose clusters did not settle is clustered again whole (--full-refresh): right, not fast.
             rounds = _settle_clusters(root, db_path, rounds)
