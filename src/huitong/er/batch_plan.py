@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 PLAN_FILE = "er_batch_plan.json"
 # DuckDB vacuums a table's deleted rows at a checkpoint (merging row groups): at 1M records, a checkpoint after a
-# batch's delete+insert of ~30k rows of int_persons_clustered and int_person_entities cost 0.5-1.2 s with it and
+# batch's delete+insert of ~30k rows of int_persons_clustered and int_person_entities cost 0.5-1.7 s with it and
 # ~0.1 s without. A batch turns it off (max_vacuum_tasks 0) until deleted rows are this share of a delete+insert
 # table's stored rows (~2% per 10k batch at 1M: about one vacuum in a dozen batches).
 VACUUM_AT_DELETED_SHARE = 0.25
