@@ -30,7 +30,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
-import yaml
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class PlanNode:
 
 def fingerprint(root: Path) -> str:
     """What the compiled SQL depends on: the project's files and the versions of dbt, its adapter and DuckDB. Not
-    the profile: its paths and DuckDB options are read when the plan runs, so a moved folder keeps its plan."""
+    the profile: its path and DuckDB options are handed to the plan when it runs, so a moved folder keeps its plan."""
     digest = hashlib.sha256()
     for package in _VERSIONED:
         digest.update(f"{package}=={version(package)}\n".encode())
@@ -108,7 +107,7 @@ def compile_plan(root: Path, dbt) -> list[PlanNode]:
                 getattr(config, "incremental_strategy", None),
                 getattr(config, "unique_key", None),
                 node.compiled_code,
-            ),  # fmt: skip
+            ),
         }
     nodes = [compiled[uid]["node"] for uid in _ordered(compiled)]
     unsupported = [n.name for n in nodes if not _supported(n)]
@@ -144,12 +143,8 @@ def load_plan(root: Path) -> list[PlanNode] | None:
     return [PlanNode(**n) for n in plan["nodes"]]
 
 
-def _profile_options(root: Path, profile_name: str) -> dict:
-    profile = yaml.safe_load((root / "profiles.yml").read_text(encoding="utf-8"))
-    return profile[profile_name]["outputs"]["duckdb"].get("config_options") or {}
-
-
-def _literal(value) -> str:
+def literal(value) -> str:
+    """A setting's value as a SQL literal (also a YAML single-quoted scalar: the same quoting)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -163,29 +158,28 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [column[0] for column in con.execute(f"select * from {relation} limit 0").description]
 
 
-def run_plan(con: duckdb.DuckDBPyConnection, root: Path, nodes: list[PlanNode], profile_name: str,
+def run_plan(con: duckdb.DuckDBPyConnection, nodes: list[PlanNode], options: dict,
              before: tuple[str, ...] = ()) -> dict[str, int]:  # fmt: skip
-    """Run a batch from the plan on `con` (the folder's database) with the DuckDB options of the folder's profile:
-    the `before` statements (the input view), then each model in its own transaction, as dbt commits them (one
+    """Run a batch from the plan on `con` (the folder's database) with the DuckDB `options` of the folder's dbt
+    profile: the `before` statements (the input view), then each model in its own transaction, as dbt commits them (one
     transaction for the whole batch was slower: reads of tables holding the transaction's own uncommitted rows
     cost up to twice as much, e.g. the comparisons 0.29 s vs 0.13 s at 1M). A run that stops half way resumes as
     a dbt run would: each model takes a pending batch once (macros/er/er_batches.sql). Returns the rows each
     incremental model wrote (-1 for tables and views)."""
     written: dict[str, int] = {}
     started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    for option, value in _profile_options(root, profile_name).items():
-        con.execute(f"set {option} = {_literal(value)}")
+    for option, value in options.items():
+        con.execute(f"set {option} = {literal(value)}")
     con.execute(f"set variable er_run_started_at = timestamp '{started:%Y-%m-%d %H:%M:%S}'")
     con.execute(f"set variable er_invocation_id = '{uuid.uuid4()}'")
     deleted = _deleted_share(con, nodes)
-    if deleted >= VACUUM_AT_DELETED_SHARE:
+    vacuum = deleted >= VACUUM_AT_DELETED_SHARE
+    if vacuum:
         log.info(
             "er batch plan: %.0f%% of a table's stored rows are deleted; checkpoints vacuum them",
             deleted * 100,
         )
-    con.execute(
-        "reset max_vacuum_tasks" if deleted >= VACUUM_AT_DELETED_SHARE else "set max_vacuum_tasks = 0"
-    )
+    con.execute("reset max_vacuum_tasks" if vacuum else "set max_vacuum_tasks = 0")
     for statement in before:
         con.execute(statement)
     for node in nodes:
@@ -232,7 +226,8 @@ def _run_node(con: duckdb.DuckDBPyConnection, node: PlanNode) -> int:
     if node.strategy == "delete+insert":
         key = node.unique_key
         con.execute(f"delete from {node.relation} where ({key}) in (select ({key}) from {staged})")
-    rows = con.execute(f"select count(*) from {staged}").fetchone()[0]
-    con.execute(f"insert into {node.relation} ({columns}) (select {columns} from {staged})")
+    rows = con.execute(
+        f"insert into {node.relation} ({columns}) (select {columns} from {staged})"
+    ).fetchone()[0]
     con.execute(f"drop table {staged}")
     return rows

@@ -25,7 +25,7 @@ import duckdb
 import yaml
 
 from huitong.config import settings
-from huitong.er.batch_plan import compile_plan, load_plan, run_plan
+from huitong.er.batch_plan import compile_plan, literal, load_plan, run_plan
 from huitong.er.person_params import PARAMS_NAMESPACE, PARAMS_TABLE
 from huitong.er.reference_data import DBT_DIR
 
@@ -143,9 +143,9 @@ def _input_rows(path: Path) -> int:
 
 
 def _write_project(root: Path, db_path: Path, entity: str = "person", records: int = 0,
-                   batches: bool = False, label_rounds: int | None = None) -> None:  # fmt: skip
+                   batches: bool = False, label_rounds: int | None = None) -> dict:  # fmt: skip
     """The throwaway project (or, with `batches`, the kept project of `--state`, rewritten with the current models
-    on every run)."""
+    on every run). Returns the DuckDB options of its dbt profile."""
     spec = ENTITIES[entity]
     shutil.copytree(DBT_DIR / "macros", root / "macros", dirs_exist_ok=True)
     for seeds in ("er", "er_params"):
@@ -172,10 +172,12 @@ def _write_project(root: Path, db_path: Path, entity: str = "person", records: i
         log.info("er link: DuckDB memory limit %s for %d records", limit or "none", records)
     else:  # --state: the memory limit was sized for the base, not for this batch
         limit = yaml.safe_load(kept)[PROJECT_NAME]["outputs"]["duckdb"]["config_options"].get("memory_limit")
+    options = _duckdb_options(root, limit)
     text = (
         f"{PROJECT_NAME}:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
-        f"      path: '{db_path}'\n      schema: main\n      threads: 2\n      keep_open: false\n"
-        f"      config_options:\n{_duckdb_settings(root, limit)}"
+        f"      path: {literal(str(db_path))}\n      schema: main\n      threads: 2\n      keep_open: false\n"
+        "      config_options:\n"
+        + "".join(f"        {name}: {literal(value)}\n" for name, value in options.items())
     )
     # Written only when it differs: a changed profile makes dbt parse the project again. It differs when a
     # --state folder was moved or copied (its absolute paths would build the old folder's database).
@@ -183,27 +185,26 @@ def _write_project(root: Path, db_path: Path, entity: str = "person", records: i
         if kept is not None:
             log.info("er link: the dbt profile of %s is rewritten for this folder", root)
         profile.write_text(text, encoding="utf-8")
+    return options
 
 
-def _duckdb_settings(root: Path, limit: str | None) -> str:
-    """The build's DuckDB options (profile YAML lines; set when dbt opens the database): the memory limit
+def _duckdb_options(root: Path, limit: str | None) -> dict[str, str | bool]:
+    """The build's DuckDB options (set when dbt opens the database, and by a batch plan): the memory limit
     (memory_limit; None: DuckDB's default), spilling to a folder inside the throwaway project; no insertion order
     kept (every model and read that needs an order asks for one), so DuckDB may write tables in parallel and
     buffer less; tables stored uncompressed: choosing and applying compression (FSST, dictionary) cost 14.0 s of
     CPU over the seven person tables of a 1M-record build against 5.6 s uncompressed, for a file 4x larger (981
     MB vs 238 MB; a throwaway build deletes it, a --state folder keeps it), peak memory unchanged (docs/er.md)."""
-    lines = [f"temp_directory: '{root / 'duckdb_tmp'}'", "preserve_insertion_order: false",
-             "force_compression: 'uncompressed'"]  # fmt: skip
-    if limit is not None:
-        lines.insert(0, f"memory_limit: '{limit}'")
-    return "".join(f"        {line}\n" for line in lines)
+    options: dict[str, str | bool] = {} if limit is None else {"memory_limit": limit}
+    return options | {"temp_directory": str(root / "duckdb_tmp"), "preserve_insertion_order": False,
+                      "force_compression": "uncompressed"}  # fmt: skip
 
 
 def _dbt(root: Path, *args: str):
     """One dbt command in this process (dbt's programmatic runner): dbt and its adapter are imported once per
     `er link`, not once per command (~3 s each on 2 cores). Console output off; dbt's log stays in root/logs.
     The profile's keep_open: false makes dbt close the database after each command, so this process can open it
-    with other options (training reads it read-only)."""
+    with other options (training reads it read-only). Returns dbt's result (a compile's nodes: compile_plan)."""
     from dbt.cli.main import dbtRunner
 
     with warnings.catch_warnings():
@@ -286,7 +287,8 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
     input_path = Path(input_path).resolve()
     state_file = root / STATE_FILE
     by_plan = settings().er_batch_executor == "plan"
-    # One connection for a batch run from the plan: each new one replays the write-ahead log (_connect).
+    # One connection for a batch run from the plan: each new one replays the write-ahead log (_connect). dbt needs
+    # the database to itself, so the connection is closed around its commands.
     con = _connect(db_path)
     try:
         base = _has_table(con, "intermediate", "int_person_id_history")
@@ -294,23 +296,23 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
         rounds = state.get("label_rounds", LABEL_ROUNDS)
         # A kept profile keeps its memory limit, sized for the base: no need to count this input's rows.
         kept_profile = base and (root / "profiles.yml").exists()
-        _write_project(root, db_path, "person", 0 if kept_profile else _input_rows(input_path), batches=True,
-                       label_rounds=rounds)  # fmt: skip
+        options = _write_project(root, db_path, "person", 0 if kept_profile else _input_rows(input_path),
+                                 batches=True, label_rounds=rounds)  # fmt: skip
         # A later batch runs the SQL dbt compiled for batches when the folder's project is the one it was
         # compiled from (huitong.er.batch_plan); otherwise, and for the base, dbt builds.
         plan = load_plan(root) if base and by_plan else None
-        trained, unsettled = None, 0
+        trained = None
         if plan is not None:
             runs_before = con.execute(_RUNS_SQL).fetchone()[0]
-            run_plan(con, root, plan, PROJECT_NAME, before=(_input_view(con, input_path, "person"),))
+            run_plan(con, plan, options, before=(_input_view(con, input_path, "person"),))
             records = con.execute("select count(*) from er_input.person_records").fetchone()[0]
-            unsettled = con.execute(_UNSETTLED_SQL).fetchone()[0]
-    except BaseException:
-        con.close()
-        raise
-    if plan is None or unsettled:
-        con.close()
-        if plan is None:
+            if con.execute(_UNSETTLED_SQL).fetchone()[0]:
+                # A batch whose clusters did not settle is clustered again whole (--full-refresh): right, not fast.
+                con.close()
+                rounds = _settle_clusters(root, db_path, rounds)
+                con = _connect(db_path)
+        else:
+            con.close()
             # Only the base trains; its parameters stay in DIR and later batches score with them.
             records = _load_input(db_path, input_path, "person")
             runs_before = _scalar(db_path, _RUNS_SQL) if base else 0
@@ -323,33 +325,12 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
                     compile_plan(root, _dbt)
                 except RuntimeError as error:
                     log.warning("er batch plan: not compiled, the next batch runs through dbt: %s", error)
-        else:
-            # A batch whose clusters did not settle is clustered again whole (--full-refresh): right, not fast.
-            rounds = _settle_clusters(root, db_path, rounds)
-        con = _connect(db_path)
-    state["label_rounds"] = rounds
-    state_file.write_text(json.dumps(state))
-    output_path = Path(output_path)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    with con:
-        con.execute(f"""
-            create temp table run_records as
-            select source || ':' || record_id as record_key from er_input.person_records
-            union
-            select record_key from intermediate.int_person_id_history where run_seq > {int(runs_before)}
-        """)
-        con.execute(
-            "copy (select e.record_id, e.source, e.entity_id, e.link_kind, e.cluster_size"
-            " from intermediate.int_person_entities as e inner join run_records as r on r.record_key = e.record_key"
-            f" order by e.source, e.record_id) to '{output_path.resolve()}' (format parquet)"
-        )
-        batch = con.execute("select max(er_batch) from intermediate.int_person_records").fetchone()[0]
-        changes = dict(
-            con.execute(
-                "select change_kind, count(*) from intermediate.int_person_id_history"
-                f" where run_seq > {int(runs_before)} group by change_kind order by change_kind"
-            ).fetchall()
-        )
+            con = _connect(db_path)
+        state["label_rounds"] = rounds
+        state_file.write_text(json.dumps(state))
+        batch, changes = _write_batch_output(con, Path(output_path), runs_before)
+    finally:
+        con.close()
     new = changes.get("new", 0) + changes.get("joined", 0)  # records the map had no id for
     result = {"records": records, "batch": batch, "new_records": new,
               "trained": trained is not None, "id_changes": changes}  # fmt: skip
@@ -357,6 +338,31 @@ def link_batch(input_path: Path, output_path: Path, state_dir: Path, train: bool
         "er link --state: batch %s, %d input records, %d new, id changes %s", batch, records, new, changes
     )
     return result
+
+
+def _write_batch_output(
+    con: duckdb.DuckDBPyConnection, output_path: Path, runs_before: int
+) -> tuple[int, dict]:
+    """Write the input's records and every record whose id changed after run `runs_before` (record_id, source,
+    entity_id, link_kind, cluster_size) to `output_path`; returns the newest batch and the id changes by kind."""
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"""
+        create temp table run_records as
+        select source || ':' || record_id as record_key from er_input.person_records
+        union
+        select record_key from intermediate.int_person_id_history where run_seq > {int(runs_before)}
+    """)
+    con.execute(
+        "copy (select e.record_id, e.source, e.entity_id, e.link_kind, e.cluster_size"
+        " from intermediate.int_person_entities as e inner join run_records as r on r.record_key = e.record_key"
+        f" order by e.source, e.record_id) to '{output_path.resolve()}' (format parquet)"
+    )
+    batch = con.execute("select max(er_batch) from intermediate.int_person_records").fetchone()[0]
+    changes = con.execute(
+        "select change_kind, count(*) from intermediate.int_person_id_history"
+        f" where run_seq > {int(runs_before)} group by change_kind order by change_kind"
+    ).fetchall()
+    return batch, dict(changes)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
