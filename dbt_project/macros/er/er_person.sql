@@ -13,6 +13,17 @@
 {{ return(found is not none) }}
 {%- endmacro %}
 
+{#- One row per distinct value of `column` in `relation` (NULL too) with `expression`, written on v.<column>, as
+    `alias`: a costly standardiser run once per value, for the caller to join back null-safely (so NULL maps as
+    the expression maps it). With `lookup` the character lookup er_lkp is in scope. -#}
+{% macro er_per_distinct(relation, column, expression, alias, lookup=false) -%}
+select v.{{ column }}, {{ expression }} as {{ alias }}
+    from (select distinct {{ column }} from {{ relation }}) as v
+    {%- if lookup %}
+    cross join {{ er_char_lookup() }} as er_lkp
+    {%- endif %}
+{%- endmacro %}
+
 {#- Connected components by label propagation, unrolled `iterations` rounds in portable SQL (no recursive CTE):
     CTEs label_0 .. label_<iterations>, each (record_key, label), every node taking the smallest label among itself
     and its neighbours. `nodes` has record_key; `edges` has (a, b) in both directions. Emits the CTEs followed by a

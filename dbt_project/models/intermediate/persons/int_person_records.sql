@@ -132,9 +132,7 @@ incoming as (
 -- of IDs and 41% of addresses are distinct, of its first 5M 9-22%) and join back null-safely, so NULL maps as the
 -- function maps it.
 std_names as (
-    select v.full_name, {{ er_name_std('v.full_name') }} as std_full_name
-    from (select distinct full_name from incoming) as v
-    cross join {{ er_char_lookup() }} as er_lkp
+    {{ er_per_distinct('incoming', 'full_name', er_name_std('v.full_name'), 'std_full_name', lookup=true) }}
 ),
 
 std_ids as (
@@ -154,14 +152,11 @@ std_ids as (
 ),
 
 std_birth_dates as (
-    select v.birth_date, {{ er_date('v.birth_date') }} as birth_date_stated
-    from (select distinct birth_date from incoming) as v
+    {{ er_per_distinct('incoming', 'birth_date', er_date('v.birth_date'), 'birth_date_stated') }}
 ),
 
 std_addresses as (
-    select v.address, {{ er_address_std('v.address') }} as std_address
-    from (select distinct address from incoming) as v
-    cross join {{ er_char_lookup() }} as er_lkp
+    {{ er_per_distinct('incoming', 'address', er_address_std('v.address'), 'std_address', lookup=true) }}
 ),
 
 cleaned as (
