@@ -280,8 +280,9 @@ def _blank_as_null(column):
 
 def _maybe_blank(chunk):
     """Per cell of a string array: empty, or its first byte is one a SPACE_CODE_POINTS character starts with."""
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
-    data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
+    from huitong.arrow_strings import string_buffers
+
+    offsets, data = string_buffers(chunk)
     empty = offsets[1:] == offsets[:-1]
     if not len(data):
         return empty
