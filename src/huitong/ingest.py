@@ -227,8 +227,9 @@ def _prepare(batch_id, batch, source, key, validate_batch, now, pool) -> Prepare
                             context={"interval_start": start, "interval_end": end}, epochs=shared)  # fmt: skip
     failed = result.quarantine
     bad = np.zeros(len(candidates), dtype=bool)
-    bad[failed["row_number"].to_numpy(dtype=np.int64)] = True
-    failed_rows = candidates[failed["row_number"].to_numpy(dtype=np.int64)]
+    failed_positions = failed["row_number"].to_numpy(dtype=np.int64)
+    bad[failed_positions] = True
+    failed_rows = candidates[failed_positions]
     keep = candidates[~bad]
 
     def lineage(rows: np.ndarray) -> dict[str, pa.Array]:
