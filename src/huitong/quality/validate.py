@@ -214,30 +214,39 @@ def validate_batch(
 
     rules_by_name = {r.name: r for r in spec.rules}
 
-    by_column: dict[str, np.ndarray] = {}
+    # The failing rows' values, a column at a time and only at those rows: a whole column as Python objects was
+    # ~0.15 s per 1M-row column, and there may be 100k failing rows among 1M.
+    failing = np.fromiter(sorted(failed), dtype=np.int64, count=len(failed))
+    slot = {p: i for i, p in enumerate(failing.tolist())}
+    by_column: dict[str, list] = {}
 
     def value(p: int, column: str) -> str | None:
-        # Whole columns as object arrays, once: frame.at per failing row and rule dominated large bad batches.
         if column not in by_column:
-            by_column[column] = frame[column].astype(object).to_numpy()
-        found = by_column[column][p]
-        return None if found is pd.NA else found
+            taken = frame[column].iloc[failing].astype(object)
+            by_column[column] = [None if v is pd.NA else v for v in taken.tolist()]
+        return by_column[column][slot[p]]
 
     phrases = _datetime_phrases(spec, results, parsed, env)
+    # A reason depends only on the rule, the value, the other column's value and the phrase: bad values repeat
+    # (the same person's wrong ID in every parcel they send), so each distinct one is spelled once.
+    spelled: dict[tuple, str] = {}
 
-    def describe(p: int, names: list[str]) -> tuple[list[str], str]:
-        reasons = []
-        for name in names:
-            rule = rules_by_name[name]
-            other = value(p, rule.params["other"]) if rule.kind == "not_before_column" else None
-            phrase = phrases[name].get(p) if name in phrases else None
-            shown = value(p, rule.column)
+    def reason(name: str, p: int) -> str:
+        rule = rules_by_name[name]
+        other = value(p, rule.params["other"]) if rule.kind == "not_before_column" else None
+        phrase = phrases[name].get(p) if name in phrases else None
+        shown = value(p, rule.column)
+        key = (name, shown, other, phrase)
+        if key not in spelled:
             if phrase is None or shown is None:
-                reasons.append(failure_reason(rule, shown, env, other))
+                spelled[key] = failure_reason(rule, shown, env, other)
             else:  # what failure_reason says, without parsing the value again
                 phrase = before_other_phrase(rule, other) if rule.kind == "not_before_column" else phrase
-                reasons.append(f"{shown_value(rule, shown)} {phrase}")
-        return names, "; ".join(reasons)
+                spelled[key] = f"{shown_value(rule, shown)} {phrase}"
+        return spelled[key]
+
+    def describe(p: int, names: list[str]) -> tuple[list[str], str]:
+        return names, "; ".join(reason(name, p) for name in names)
 
     quarantined: list[tuple[int, list[str], str]] = []
     flagged: list[tuple[int, list[str], str]] = []
