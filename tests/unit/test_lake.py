@@ -88,6 +88,18 @@ def test_a_window_is_written_as_pyiceberg_overwrite_writes_it(huitong_home):
     assert len(written(ours)[1]) == 3  # b's file in March, c's in March and April
 
 
+def test_a_large_window_is_written_as_a_file_per_core(huitong_home, monkeypatch):
+    """A single-partition batch larger than SPLIT_FILE_BYTES per core becomes one file per core, same rows."""
+    data = rows(600, T0, "a")
+    monkeypatch.setattr(bronze, "SPLIT_FILE_BYTES", data.nbytes // 4)
+    monkeypatch.setattr(bronze.os, "cpu_count", lambda: 2)
+    bronze.replace_window("bronze.test__split", data, T0, T0 + DAY, batch_id="a")
+    table = get_catalog().load_table("bronze.test__split")
+    counts = sorted(f["record_count"] for f in table.inspect.files().to_pylist())
+    assert len(counts) == 2 and sum(counts) == 600
+    assert table.scan().to_arrow().sort_by("_source_offset").equals(data.cast(table.scan().to_arrow().schema))
+
+
 def test_rows_outside_the_window_are_refused(huitong_home):
     with pytest.raises(ValueError, match="outside the window"):
         bronze.replace_window("bronze.test__x", rows(3, T0 + DAY, "a"), T0, T0 + DAY, batch_id="a")

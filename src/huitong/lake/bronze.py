@@ -6,6 +6,7 @@ interval yields the same bronze content, and readers see the old window or the n
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import pyarrow as pa
@@ -36,6 +37,9 @@ LINEAGE_NAMES = [f.name for f in LINEAGE_FIELDS]
 
 
 DEFAULT_PARTITIONING = [("_watermark_at", MonthTransform())]
+# The least in-memory Arrow size of one file when a large single-partition write is split across cores (Parquet with
+# zstd is ~10x smaller on bronze's text columns).
+SPLIT_FILE_BYTES = 128 << 20
 
 
 def _window_filter(start: datetime, end: datetime, extra: dict[str, str] | None = None):
@@ -122,6 +126,10 @@ def _overwrite(table: Table, rows: pa.Table, overwrite_filter, properties: dict[
         TableProperties.WRITE_TARGET_FILE_SIZE_BYTES,
         TableProperties.WRITE_TARGET_FILE_SIZE_BYTES_DEFAULT,
     )
+    # A large batch as one file per core, down to SPLIT_FILE_BYTES: Arrow's Parquet writer releases the GIL and
+    # pyiceberg's write executor writes the files at once (a 1M-record parcel hour, 600 MB in memory: 0.77 s as
+    # one file, 0.42 s as two on 2 cores).
+    target = min(target, max(rows.nbytes // (os.cpu_count() or 1) + 1, SPLIT_FILE_BYTES))
     with table.transaction() as txn:
         # As Transaction.overwrite does: its delete is checked for conflicts at the update isolation level.
         txn.delete(overwrite_filter, snapshot_properties=properties, _isolation_operation=Operation.OVERWRITE)
