@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -97,6 +97,26 @@ def test_reasons_name_the_column_and_value(known_batch):
     assert "checkout_time 2026-05-01T10:00:00+08:00 is before checkin_time" in reasons[12]
     assert reasons[13] == "district_code 11010 is not a 6-digit GB/T 2260 division code"
     assert reasons[16].count(";") == 2
+
+
+def test_date_time_reasons_spelled_a_column_at_a_time_are_failure_reasons():
+    """Far-future and too-early times get their reasons from Arrow when the value is plain ASCII, from
+    failure_reason otherwise (a space, non-ASCII digits): the same text either way."""
+    from zoneinfo import ZoneInfo
+
+    from huitong.config import settings
+    from huitong.quality.checks import CheckEnv, failure_reason
+
+    times = ["2027-01-01T00:00:00+08:00", "2027-01-01 00:00:00", "1999-12-31T23:59:59.123456+08:00",
+             "２０２７-01-01T00:00:00+08:00", "2027-01-01T00:00:00.000001+08:00"]  # fmt: skip
+    df = pd.DataFrame([row(reg_id=f"R{i}", checkin_time=t, checkout_time=None) for i, t in enumerate(times)])
+    result = validate_batch("hotel", "registrations", df, "b-times", context=CTX)
+    rule = next(r for r in entity_spec("hotel", "registrations").rules if r.name == "checkin_time_iso8601")
+    env = CheckEnv(now=datetime.fromisoformat(NOW), tz=ZoneInfo(settings().timezone))
+    reasons = dict(zip(result.quarantine["row_number"], result.quarantine["reason"], strict=True))
+    assert sorted(reasons) == list(range(len(times)))
+    for i, value in enumerate(times):
+        assert failure_reason(rule, value, env) in reasons[i].split("; ")
 
 
 def test_quarantine_rows_carry_batch_identity_and_the_raw_payload(known_batch):

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from huitong.config import settings
 from huitong.lake.records import json_texts
@@ -33,7 +34,7 @@ from huitong.quality.checks import (
     too_early_phrase,
     too_late_phrase,
 )
-from huitong.quality.datetimes import MISSING, to_micros
+from huitong.quality.datetimes import MISSING, arrow_text, to_micros
 from huitong.quality.frame import build_frame, gx_columns
 from huitong.quality.spec import EntitySpec, entity_spec
 
@@ -245,8 +246,13 @@ def validate_batch(
                 spelled[key] = f"{shown_value(rule, shown)} {phrase}"
         return spelled[key]
 
+    spelled_by_rule = _phrase_reasons(spec, results, frame, phrases)
+
     def describe(p: int, names: list[str]) -> tuple[list[str], str]:
-        return names, "; ".join(reason(name, p) for name in names)
+        return names, "; ".join(
+            spelled_by_rule[name][p] if p in spelled_by_rule.get(name, ()) else reason(name, p)
+            for name in names
+        )
 
     quarantined: list[tuple[int, list[str], str]] = []
     flagged: list[tuple[int, list[str], str]] = []
@@ -296,6 +302,38 @@ def validate_batch(
         severities={r.name: r.severity for r in spec.rules},
         batch=df,
     )
+
+
+# Values show() prints as they are, apart from cutting them at 40 characters: printable ASCII without a space.
+_PLAIN = "^[!-~]+$"
+
+
+def _phrase_reasons(
+    spec: EntitySpec,
+    results: dict[str, dict[str, Any]],
+    frame: pd.DataFrame,
+    phrases: dict[str, dict[int, str]],
+) -> dict[str, dict[int, str]]:
+    """Per date-time rule, the reason of each failing row whose phrase is known and whose value is plain (see
+    _PLAIN), built a column at a time by Arrow: the same text as ``f"{shown_value(rule, value)} {phrase}"`` (~5 us
+    a row in Python, 1 s of a 1M-row parcel batch with 100k rows a day ahead). The other rows are left to the
+    caller."""
+    out: dict[str, dict[int, str]] = {}
+    for rule in spec.rules:
+        if rule.kind != "iso_datetime" or not phrases.get(rule.name):
+            continue
+        phrase_of = phrases[rule.name]
+        rows = np.fromiter(phrase_of, dtype=np.int64, count=len(phrase_of))
+        values = arrow_text(frame[rule.column].iloc[rows])
+        plain = pc.fill_null(pc.match_substring_regex(values, _PLAIN), False).to_numpy(zero_copy_only=False)
+        rows, values = rows[plain], values.filter(pa.array(plain))
+        cut = pc.greater(pc.utf8_length(values), 40).to_numpy(zero_copy_only=False)
+        shown = pc.if_else(pa.array(cut), pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, 39),
+                                                                      "…", ""), values)  # fmt: skip
+        said = pa.array([phrase_of[p] for p in rows.tolist()], pa.string())
+        texts = pc.binary_join_element_wise(f"{rule.column}", shown, said, " ")
+        out[rule.name] = dict(zip(rows.tolist(), texts.to_pylist(), strict=True))
+    return out
 
 
 def _datetime_phrases(
