@@ -95,6 +95,10 @@ class Settings:
     # `huitong er link --state`: 'plan' runs a batch on a resolved base from the SQL dbt compiled for batches
     # (huitong.er.batch_plan), 'dbt' runs every batch through dbt.
     er_batch_executor: str = "plan"
+    # The allocator of Arrow's buffers in the ingestion (huitong.ingest.prepare_load): 'system' (glibc malloc),
+    # 'jemalloc' or 'mimalloc' (pyarrow's own default). Loads allocate and free GBs per 1M-record batch; see
+    # docs/configuration.md for the measurement behind the default.
+    arrow_memory_pool: str = "system"
 
     # Folders under HUITONG_HOME. Everything Huitong writes locally lives under one root so `make clean` is one rm.
     @property
@@ -219,6 +223,9 @@ def load_settings() -> Settings:
         docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{docs_port}/"),
         er_memory_limit=_memory_env("HUITONG_ER_MEMORY_LIMIT", "auto"),
         er_batch_executor=_choice_env("HUITONG_ER_BATCH_EXECUTOR", "plan", ("plan", "dbt")),
+        arrow_memory_pool=_choice_env(
+            "HUITONG_ARROW_MEMORY_POOL", "system", ("system", "jemalloc", "mimalloc")
+        ),
     )
 
 

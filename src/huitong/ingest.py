@@ -141,6 +141,21 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
     return outcome
 
 
+def use_memory_pool(name: str) -> None:
+    """Make ``name`` (system, jemalloc or mimalloc) Arrow's allocator in this process. A load allocates and frees
+    several GB of Arrow buffers per 1M records; on the 2-core VM the benchmarks run on, glibc's malloc spent ~2.5 s
+    less in the kernel than mimalloc (pyarrow's default) on a 1M-record parcel load (bench/ingest_throughput.py,
+    docs/configuration.md). Buffers already allocated stay with the pool that made them."""
+    pools = {
+        "system": pa.system_memory_pool,
+        "jemalloc": pa.jemalloc_memory_pool,
+        "mimalloc": pa.mimalloc_memory_pool,
+    }
+    pool = pools[name]()
+    if pa.default_memory_pool().backend_name != pool.backend_name:
+        pa.set_memory_pool(pool)
+
+
 def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | None = None) -> PreparedLoad:
     """Parse, hash, check the window, validate (Great Expectations) and pseudonymise a landed batch: the rows
     `load` writes, without writing them. Pure apart from reading the landed files.
@@ -149,6 +164,7 @@ def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | Non
     and window rules, validation and tokens (once per distinct value) work on whole columns. A Python loop over
     every record cost ~30 us a record, which capped a load near 30k records/s before Great Expectations ran."""
     cfg = cfg or settings()
+    use_memory_pool(cfg.arrow_memory_pool)
     batch = load_batch(batch_id, cfg)
     source = get_source(batch.source, batch.entity)
     key = cfg.hmac_key() if source.pseudonymised else b""  # fails on a missing key before any data is touched

@@ -46,3 +46,22 @@ def test_er_memory_limit_is_a_size_auto_or_none(monkeypatch, huitong_home):
     monkeypatch.setenv("HUITONG_ER_MEMORY_LIMIT", "lots")
     with pytest.raises(ConfigError, match="HUITONG_ER_MEMORY_LIMIT"):
         load_settings()
+
+
+def test_arrow_memory_pool_is_chosen_and_applied(monkeypatch, huitong_home):
+    import pyarrow as pa
+
+    from huitong.ingest import use_memory_pool
+
+    assert load_settings().arrow_memory_pool == "system"
+    monkeypatch.setenv("HUITONG_ARROW_MEMORY_POOL", "tcmalloc")
+    with pytest.raises(ConfigError, match="HUITONG_ARROW_MEMORY_POOL"):
+        load_settings()
+    before = pa.default_memory_pool()
+    try:
+        for name in ("mimalloc", "system"):
+            use_memory_pool(name)
+            assert pa.default_memory_pool().backend_name == name
+            assert pa.array(["x"] * 10).to_pylist() == ["x"] * 10
+    finally:
+        pa.set_memory_pool(before)
