@@ -143,7 +143,7 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
 
 def use_memory_pool(name: str) -> None:
     """Make ``name`` (system, jemalloc or mimalloc) Arrow's allocator in this process. A load allocates and frees
-    several GB of Arrow buffers per 1M records; on the 2-core VM the benchmarks run on, glibc's malloc spent ~2.5 s
+    several GB of Arrow buffers per 1M records; on the 2-core VM the benchmarks run on, glibc's malloc spent ~2 s
     less in the kernel than mimalloc (pyarrow's default) on a 1M-record parcel load (bench/ingest_throughput.py,
     docs/configuration.md). Buffers already allocated stay with the pool that made them."""
     pools = {

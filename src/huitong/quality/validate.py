@@ -246,7 +246,7 @@ def validate_batch(
                 spelled[key] = f"{shown_value(rule, shown)} {phrase}"
         return spelled[key]
 
-    spelled_by_rule = _phrase_reasons(spec, results, frame, phrases)
+    spelled_by_rule = _phrase_reasons(spec, frame, phrases)
 
     def describe(p: int, names: list[str]) -> tuple[list[str], str]:
         return names, "; ".join(
@@ -309,10 +309,7 @@ _PLAIN = "^[!-~]+$"
 
 
 def _phrase_reasons(
-    spec: EntitySpec,
-    results: dict[str, dict[str, Any]],
-    frame: pd.DataFrame,
-    phrases: dict[str, dict[int, str]],
+    spec: EntitySpec, frame: pd.DataFrame, phrases: dict[str, dict[int, str]]
 ) -> dict[str, dict[int, str]]:
     """Per date-time rule, the reason of each failing row whose phrase is known and whose value is plain (see
     _PLAIN), built a column at a time by Arrow: the same text as ``f"{shown_value(rule, value)} {phrase}"`` (~5 us
@@ -331,7 +328,7 @@ def _phrase_reasons(
         shown = pc.if_else(pa.array(cut), pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, 39),
                                                                       "…", ""), values)  # fmt: skip
         said = pa.array([phrase_of[p] for p in rows.tolist()], pa.string())
-        texts = pc.binary_join_element_wise(f"{rule.column}", shown, said, " ")
+        texts = pc.binary_join_element_wise(rule.column, shown, said, " ")
         out[rule.name] = dict(zip(rows.tolist(), texts.to_pylist(), strict=True))
     return out
 
