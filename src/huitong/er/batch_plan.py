@@ -31,6 +31,8 @@ from pathlib import Path
 
 import duckdb
 
+from huitong.er.reference_data import sql_string
+
 log = logging.getLogger(__name__)
 
 PLAN_FILE = "er_batch_plan.json"
@@ -144,12 +146,12 @@ def load_plan(root: Path) -> list[PlanNode] | None:
 
 
 def literal(value) -> str:
-    """A setting's value as a SQL literal (also a YAML single-quoted scalar: the same quoting)."""
+    """A setting's value as a SQL literal (also a YAML scalar)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return sql_string(str(value))
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
