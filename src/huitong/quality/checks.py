@@ -206,7 +206,11 @@ def value_problem(rule: Rule, value: str, env: CheckEnv, other: str | None = Non
     raise ValueError(f"rule kind {rule.kind!r} is checked by a GX expectation, not by value_problem")
 
 
-def show(value: object, limit: int = 40) -> str:
+# The characters of a value a reason shows; a longer value is cut, with an ellipsis.
+SHOWN_CHARS = 40
+
+
+def show(value: object, limit: int = SHOWN_CHARS) -> str:
     text = str(value)
     text = text if len(text) <= limit else text[: limit - 1] + "…"
     return repr(text) if text == "" or text != text.strip() or " " in text else text

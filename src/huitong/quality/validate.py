@@ -26,6 +26,7 @@ from huitong.config import settings
 from huitong.lake.records import json_texts
 from huitong.quality import gx_suite
 from huitong.quality.checks import (
+    SHOWN_CHARS,
     CheckEnv,
     before_other_phrase,
     failure_reason,
@@ -304,8 +305,8 @@ def validate_batch(
     )
 
 
-# Values show() prints as they are, apart from cutting them at 40 characters: printable ASCII without a space.
-_PLAIN = "^[!-~]+$"
+# Values show() prints as they are: printable ASCII without a space, not longer than it cuts.
+_PLAIN = f"^[!-~]{{1,{SHOWN_CHARS}}}$"
 
 
 def _phrase_reasons(
@@ -324,11 +325,8 @@ def _phrase_reasons(
         values = arrow_text(frame[rule.column].iloc[rows])
         plain = pc.fill_null(pc.match_substring_regex(values, _PLAIN), False).to_numpy(zero_copy_only=False)
         rows, values = rows[plain], values.filter(pa.array(plain))
-        cut = pc.greater(pc.utf8_length(values), 40).to_numpy(zero_copy_only=False)
-        shown = pc.if_else(pa.array(cut), pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, 39),
-                                                                      "…", ""), values)  # fmt: skip
         said = pa.array([phrase_of[p] for p in rows.tolist()], pa.string())
-        texts = pc.binary_join_element_wise(rule.column, shown, said, " ")
+        texts = pc.binary_join_element_wise(rule.column, values, said, " ")
         out[rule.name] = dict(zip(rows.tolist(), texts.to_pylist(), strict=True))
     return out
 
