@@ -97,9 +97,10 @@ def measured(batch, reader: str, cfg, repeat: int) -> dict:
 
     runs = []
     for _ in range(repeat):
+        catalog = get_catalog(cfg)
         for identifier in (bronze_table(batch.source, batch.entity), QUARANTINE):
-            if get_catalog(cfg).table_exists(identifier):
-                get_catalog(cfg).drop_table(identifier)
+            if catalog.table_exists(identifier):
+                catalog.drop_table(identifier)
         raw_s, raw_rows = raw_read_seconds(batch, reader)
         runs.append({"raw_s": raw_s, "raw_rows": raw_rows, **timed_load(batch.batch_id, cfg)})
     runs.sort(key=lambda run: run["load_s"])
@@ -109,15 +110,15 @@ def measured(batch, reader: str, cfg, repeat: int) -> dict:
 
 def gx_floor_seconds(result) -> float:
     """Great Expectations' least work on the batch just loaded: each rule of the source's suite as a boolean
-    column, False on exactly the rows that failed it in the load, each checked by the expectation the loader gives
-    rules GX cannot read from a field (ExpectColumnValuesToBeInSet([True])), through the loader's own
-    ``run_suite`` (COMPLETE results: the failing rows' positions, which the quarantine needs), over every validated
-    row. A load that computed every check in the engine would still hand GX this much."""
-    import great_expectations as gx
+    column, False on exactly the rows that failed it in the load, in the suite the loader builds for rules GX
+    cannot read from a field (gx_suite.build_suite with check columns: ExpectColumnValuesToBeInSet([True])), through
+    the loader's own ``run_suite`` (COMPLETE results: the failing rows' positions, which the quarantine needs), over
+    every validated row. A load that computed every check in the engine would still hand GX this much."""
     import numpy as np
     import pandas as pd
 
     from huitong.quality import gx_suite
+    from huitong.quality.frame import CHECK_PREFIX
     from huitong.quality.spec import entity_spec
 
     failing: dict[str, list[int]] = {}
@@ -125,14 +126,14 @@ def gx_floor_seconds(result) -> float:
         for row, rules in zip(listed["row_number"], listed["rules"], strict=True):
             for rule in [rules] if isinstance(rules, str) else rules:
                 failing.setdefault(rule, []).append(int(row))
-    columns, expectations = {}, []
-    for rule in entity_spec(result.source, result.entity).rules:
+    spec = entity_spec(result.source, result.entity)
+    targets = {rule.name: CHECK_PREFIX + rule.name for rule in spec.rules}
+    columns = {}
+    for rule in spec.rules:
         ok = np.ones(result.rows, dtype=bool)
         ok[failing.get(rule.name, [])] = False
-        columns[rule.name] = pd.arrays.BooleanArray(ok, np.zeros(result.rows, dtype=bool))
-        expectations.append(gx.expectations.ExpectColumnValuesToBeInSet(column=rule.name, value_set=[True],
-                                                                        meta={"rule": rule.name}))  # fmt: skip
-    suite = gx.ExpectationSuite(name="gx_floor", expectations=expectations)
+        columns[targets[rule.name]] = pd.arrays.BooleanArray(ok, np.zeros(result.rows, dtype=bool))
+    suite = gx_suite.build_suite(spec, targets)
     frame = pd.DataFrame(columns)
     started = time.perf_counter()
     verdicts = gx_suite.run_suite(frame, suite)
