@@ -88,7 +88,7 @@ def _utf8_bytes(values: pa.Array) -> np.ndarray:
     return data[bounds[0] : bounds[-1]]
 
 
-def _sha256_hex(texts: pa.Array) -> pa.Array:
+def sha256_hex(texts: pa.Array) -> pa.Array:
     """sha256 hex of each UTF-8 string, read straight from the Arrow buffers (no Python str per row)."""
     rows = len(texts)
     bounds, data = string_buffers(texts)
@@ -111,7 +111,7 @@ def record_hashes(
     hashes, redo = [], set()
     for start in range(0, table.num_rows, _SLICE):
         texts, controls = json_texts(table.slice(start, _SLICE))
-        hashes.append(_sha256_hex(texts))
+        hashes.append(sha256_hex(texts))
         redo |= set((np.flatnonzero(controls) + start).tolist())
     width = table.num_columns
     # Records lacking one of the table's keys, and rows whose text Python spells differently.
