@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from huitong import codes
-from huitong.quality import BatchValidationError, entity_spec, validate_batch
+from huitong.quality import BatchValidationError, entity_spec, frame_batch, validate_batch
 
 NOW = "2026-05-02T12:00:00+08:00"
 CTX = {"now": NOW}
@@ -87,6 +88,24 @@ def test_exactly_the_bad_rows_are_quarantined_with_their_rules(known_batch):
     assert got == expected
     assert result.valid["reg_id"].tolist() == [r["reg_id"] for r, rules in CASES if not rules]
     assert list(result.valid.columns) == list(df.columns)
+
+
+def test_a_framed_batch_taken_to_some_rows_validates_as_those_rows_alone(known_batch):
+    """The loader frames a batch before it knows its repeats, then takes the other rows: the same quarantine, flags,
+    counts and reasons as validating only those rows."""
+    df, _ = known_batch
+    rows = [i for i in range(len(df)) if i % 3 != 1]
+    framed = frame_batch("hotel", "registrations", df, context=CTX).take(np.array(rows))
+    taken = validate_batch("hotel", "registrations", None, "batch-1", framed=framed)
+    alone = validate_batch(
+        "hotel", "registrations", df.iloc[rows].reset_index(drop=True), "batch-1", context=CTX
+    )
+    pd.testing.assert_frame_equal(taken.quarantine, alone.quarantine)
+    pd.testing.assert_frame_equal(taken.flags, alone.flags)
+    assert taken.unexpected_counts == alone.unexpected_counts and taken.rows == alone.rows == len(rows)
+    assert len(taken.quarantine) and len(taken.flags)  # the cases kept still fail and warn
+    with pytest.raises(ValueError, match="framed batch is hotel.registrations"):
+        validate_batch("parcel", "waybills", None, "batch-1", framed=framed)
 
 
 def test_reasons_name_the_column_and_value(known_batch):

@@ -7,16 +7,20 @@ from huitong.quality.spec import SuiteError, entity_spec, has_suite
 from huitong.quality.validate import (
     BatchCheck,
     BatchValidationError,
+    FramedBatch,
     ValidationResult,
+    frame_batch,
     validate_batch,
 )
 
 __all__ = [
     "BatchCheck",
     "BatchValidationError",
+    "FramedBatch",
     "SuiteError",
     "ValidationResult",
     "entity_spec",
+    "frame_batch",
     "has_suite",
     "validate_batch",
 ]

@@ -181,23 +181,77 @@ def _payloads(df: pd.DataFrame, positions: list[int]) -> list[str]:
     ]
 
 
-def validate_batch(
+@dataclass
+class FramedBatch:
+    """A batch made ready for its suite, before GX runs: the rows, the frame GX reads (huitong.quality.frame) and
+    the date-time columns parsed for it. Split from validate_batch so a caller can frame a batch while it still
+    works out which of its rows the suite judges: the loader frames a batch while its record hashes are computed,
+    then drops the rows they show to be repeats (``take``). Every frame column is computed row by row, so framing
+    all rows and taking some gives the same frame as framing only those."""
+
+    source: str
+    entity: str
+    df: pd.DataFrame
+    frame: pd.DataFrame
+    targets: dict[str, str]
+    parsed: dict[str, np.ndarray]  # date-time columns as epoch microseconds, for the failing rows' reasons
+    spec: EntitySpec
+    ctx: _Context
+    env: CheckEnv
+    seconds: float
+
+    def take(self, rows: np.ndarray) -> FramedBatch:
+        """The batch of ``rows`` (positions, in order) alone, positions renumbered from 0."""
+        if len(rows) == len(self.df) and np.array_equal(rows, np.arange(len(rows))):
+            return self
+        started = time.perf_counter()
+        df = self.df.iloc[rows].reset_index(drop=True)
+        frame = self.frame.iloc[rows].reset_index(drop=True)
+        parsed = {column: micros[rows] for column, micros in self.parsed.items()}
+        seconds = self.seconds + time.perf_counter() - started
+        return FramedBatch(self.source, self.entity, df, frame, self.targets, parsed, self.spec, self.ctx,
+                           self.env, seconds)  # fmt: skip
+
+
+def frame_batch(
     source: str,
     entity: str,
     df: pd.DataFrame,
-    batch_id: str,
     context: Mapping[str, Any] | None = None,
     epochs: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
-) -> ValidationResult:
-    """Validate one batch against ``expectations/<source>.yml`` section ``entity``; see docs/quality.md.
-    ``epochs``: date-time columns the caller already parsed (huitong.quality.frame.build_frame's ``known``)."""
+) -> FramedBatch:
+    """The first half of ``validate_batch`` (its arguments mean the same): ``df`` framed for its suite."""
     started = time.perf_counter()
     spec = entity_spec(source, entity)
     tz = ZoneInfo(settings().timezone)
     ctx = _parse_context(context, spec, tz)
     env = CheckEnv(now=ctx.now, tz=tz)
-    parsed: dict[str, np.ndarray] = {}  # date-time columns as epoch microseconds, parsed once by build_frame
+    parsed: dict[str, np.ndarray] = {}  # filled by build_frame
     frame, targets = build_frame(df, spec, env, parsed, epochs)
+    return FramedBatch(source, entity, df, frame, targets, parsed, spec, ctx, env,
+                       time.perf_counter() - started)  # fmt: skip
+
+
+def validate_batch(
+    source: str,
+    entity: str,
+    df: pd.DataFrame | None,
+    batch_id: str,
+    context: Mapping[str, Any] | None = None,
+    epochs: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    framed: FramedBatch | None = None,
+) -> ValidationResult:
+    """Validate one batch against ``expectations/<source>.yml`` section ``entity``; see docs/quality.md.
+    ``epochs``: date-time columns the caller already parsed (huitong.quality.frame.build_frame's ``known``).
+    ``framed``: the batch already framed by ``frame_batch`` (then ``df``, ``context`` and ``epochs`` are not read);
+    the result's seconds include the framing."""
+    if framed is None:
+        framed = frame_batch(source, entity, df, context, epochs)
+    elif (framed.source, framed.entity) != (source, entity):
+        raise ValueError(f"framed batch is {framed.source}.{framed.entity}, not {source}.{entity}")
+    started = time.perf_counter()
+    spec, ctx, env, parsed, df = framed.spec, framed.ctx, framed.env, framed.parsed, framed.df
+    frame, targets = framed.frame, framed.targets
     n = len(frame)
     min_epoch = None
     if spec.freshness is not None and ctx.max_staleness_hours is not None and n:
@@ -299,7 +353,7 @@ def validate_batch(
         batch_checks=checks,
         unexpected_counts=counts,
         rows=n,
-        seconds=time.perf_counter() - started,
+        seconds=framed.seconds + time.perf_counter() - started,
         severities={r.name: r.severity for r in spec.rules},
         batch=df,
     )
