@@ -189,7 +189,7 @@ def hotel_stays(tmp_path_factory, spark):
                 ("marts.dim_jurisdiction", "dim"),
             ):
                 con.execute(f"copy {table} to '{home / path}.parquet' (format parquet)")
-            duck = con.execute("select * from marts.metric_hotel_stays_daily").fetch_arrow_table()
+            duck = con.execute("select * from marts.metric_hotel_stays_daily").to_arrow_table()
     result = hotel_stays_daily(
         spark,
         str(home / "bronze_hotel.parquet"),
