@@ -106,6 +106,8 @@ def test_a_framed_batch_taken_to_some_rows_validates_as_those_rows_alone(known_b
     assert len(taken.quarantine) and len(taken.flags)  # the cases kept still fail and warn
     with pytest.raises(ValueError, match="framed batch is hotel.registrations"):
         validate_batch("parcel", "waybills", None, "batch-1", framed=framed)
+    with pytest.raises(TypeError, match="needs the batch"):
+        validate_batch("hotel", "registrations", None, "batch-1")
 
 
 def test_reasons_name_the_column_and_value(known_batch):

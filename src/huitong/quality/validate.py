@@ -246,6 +246,8 @@ def validate_batch(
     ``framed``: the batch already framed by ``frame_batch`` (then ``df``, ``context`` and ``epochs`` are not read);
     the result's seconds include the framing."""
     if framed is None:
+        if df is None:
+            raise TypeError("validate_batch needs the batch: df, or framed (from frame_batch)")
         framed = frame_batch(source, entity, df, context, epochs)
     elif (framed.source, framed.entity) != (source, entity):
         raise ValueError(f"framed batch is {framed.source}.{framed.entity}, not {source}.{entity}")
