@@ -1,6 +1,8 @@
-"""Retention (daily): personal records past HUITONG_RETENTION_DAYS leave bronze, the quarantine and landing; Iceberg
-snapshots past HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still holds removed records) are expired and
-their files deleted. The next transform rebuilds the marts without the removed records. See docs/operations.md.
+"""Lake maintenance (daily). First compaction: each partition's small data files (a batch's own) are rewritten as one,
+so commits stay fast as batches accumulate. Then retention: personal records past HUITONG_RETENTION_DAYS leave
+bronze, the quarantine and landing; Iceberg snapshots past HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still
+holds removed records) are expired and their files deleted. The next transform rebuilds the marts without the
+removed records. See docs/operations.md.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from huitong_dags import CITY_TZ, DEFAULT_ARGS, SOURCES, bronze_asset, every, hu
 
 with DAG(
     dag_id="retention",
-    description="Remove personal records past their retention period; expire old Iceberg snapshots and their files",
+    description="Compact small files; remove personal records past their retention period; expire old snapshots",
     schedule=every("30 3 * * *"),
     start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
     catchup=False,
@@ -22,10 +24,16 @@ with DAG(
     tags=["maintenance", "privacy"],
     doc_md=__doc__,
 ) as dag:
-    BashOperator(
+    compact = BashOperator(
+        task_id="compact",
+        doc_md="`huitong lake compact`: prints, per table, the small files rewritten and the files that replaced them.",
+        bash_command=huitong("lake compact"),
+    )
+    retention = BashOperator(
         task_id="apply_retention",
         doc_md="`huitong lake retention`: prints, per table, rows, landed batches, snapshots and files removed.",
         bash_command=huitong("lake retention"),
         # Bronze changed: the transform rebuilds the marts without the removed records.
         outlets=[bronze_asset(*name.split(".")) for name in SOURCES],
     )
+    compact >> retention

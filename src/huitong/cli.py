@@ -251,6 +251,44 @@ def lake_retention(
     typer.echo(str(apply_retention(dry_run=dry_run)))
 
 
+@lake_app.command("compact")
+def lake_compact(
+    tables: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="<namespace>.<table> to compact (default: every bronze, quarantine and ops table)."
+        ),
+    ] = None,
+    min_files: Annotated[
+        int | None,
+        typer.Option(
+            "--min-files",
+            help="Compact a partition once it holds at least this many small files [default: HUITONG_COMPACT_MIN_FILES, 8].",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would be rewritten; change nothing.")
+    ] = False,
+) -> None:
+    """Rewrite each partition's small data files (one or two per batch) as one file, in one commit per table: the
+    same rows, fewer files and manifests, so later commits stay fast. Old files go when their snapshots expire
+    (`huitong lake retention`)."""
+    from pyiceberg.exceptions import NoSuchTableError
+
+    from huitong.lake.compaction import compact_lake, compact_table
+
+    try:
+        if tables:
+            outcomes = [compact_table(t, min_files=min_files, dry_run=dry_run) for t in tables]
+        else:
+            outcomes = compact_lake(min_files=min_files, dry_run=dry_run)
+    except (ValueError, NoSuchTableError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for outcome in outcomes:
+        typer.echo(str(outcome))
+
+
 @app.command()
 def publish(
     force: Annotated[

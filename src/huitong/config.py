@@ -82,6 +82,9 @@ class Settings:
     # kept this many days for time travel and rollback.
     retention_days: int = 730
     snapshot_keep_days: int = 7
+    # Compaction (huitong.lake.compaction): a partition's small data files are rewritten as one once it holds this
+    # many.
+    compact_min_files: int = 8
     # Superset's metadata DB (SQLAlchemy URI), whose query log the audit source collects: SQLite under
     # HUITONG_HOME locally (as superset/superset_config.py places it), Superset's Postgres database in production.
     superset_metadata_uri: str = ""
@@ -215,6 +218,7 @@ def load_settings() -> Settings:
         spark_master=_env("HUITONG_SPARK_MASTER", "local[*]"),
         retention_days=_int_env("HUITONG_RETENTION_DAYS", 730),
         snapshot_keep_days=_int_env("HUITONG_SNAPSHOT_KEEP_DAYS", 7),
+        compact_min_files=_int_env("HUITONG_COMPACT_MIN_FILES", 8),
         superset_metadata_uri=_env(
             "HUITONG_SUPERSET_METADATA_URI",
             f"sqlite:///{Path(_env('SUPERSET_HOME', str(home / 'superset'))) / 'superset.db'}",

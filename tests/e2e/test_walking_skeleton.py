@@ -63,11 +63,15 @@ def pipeline(tmp_path_factory, monkeypatch_module):
         bronze_after_first = get_catalog(cfg).load_table("bronze.hotel__registrations").scan().to_arrow()
         airflow(home, "dags", "test", "transform", env=env, timeout=900)
         again = airflow(home, "dags", "test", "hotel", HOTEL_RUN, env=env)  # the same DAG run, re-run
+        # The maintenance DAG's compaction, run by Airflow on the lake above (any 2 small files of a partition).
+        compacted = airflow(home, "tasks", "test", "retention", "compact", HOTEL_RUN,
+                            env={**env, "HUITONG_COMPACT_MIN_FILES": "2"})  # fmt: skip
     return {
         "home": home,
         "cfg": cfg,
         "store": store,
         "logs": (first, again),
+        "compacted": compacted,
         "bronze_first": bronze_after_first,
     }
 
@@ -100,6 +104,18 @@ def test_rerunning_the_dag_run_adds_no_rows(pipeline):
     assert sorted(bronze["_record_hash"].to_pylist()) == sorted(
         pipeline["bronze_first"]["_record_hash"].to_pylist()
     )
+
+
+def test_the_maintenance_dag_compacts_the_lake_without_changing_a_row(pipeline):
+    """The retention DAG's compact task ran last (after every check above was loaded): the ledger's batch files
+    became one and bronze still holds what the first load wrote."""
+    assert "ops.batch_ledger" in pipeline["compacted"] and "rewrote" in pipeline["compacted"]
+    table = get_catalog(pipeline["cfg"]).load_table("ops.batch_ledger")
+    assert len(table.inspect.files()) == 1
+    bronze = get_catalog(pipeline["cfg"]).load_table("bronze.hotel__registrations").scan().to_arrow()
+    columns = [c for c in bronze.column_names if c != "_ingested_at"]
+    key = [("_record_hash", "ascending")]
+    assert bronze.select(columns).sort_by(key).equals(pipeline["bronze_first"].select(columns).sort_by(key))
 
 
 def test_mart_holds_the_expected_rows(pipeline):

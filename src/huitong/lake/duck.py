@@ -39,7 +39,7 @@ def sync_lake_views(cfg: Settings | None = None, path: Path | None = None) -> li
     path = path or cfg.build_db
     path.parent.mkdir(parents=True, exist_ok=True)
     catalog = get_catalog(cfg)
-    complete = _complete_batches(catalog)
+    complete = complete_batches(catalog)
     created = []
     con = connect(path)
     try:
@@ -63,7 +63,7 @@ def sync_lake_views(cfg: Settings | None = None, path: Path | None = None) -> li
 GATED_NAMESPACES = ("bronze", "quarantine")
 
 
-def _complete_batches(catalog) -> set[str] | None:
+def complete_batches(catalog) -> set[str] | None:
     """Batch ids with a ledger row (written last, so the batch reconciled), or None when the lake keeps no ledger
     (nothing to gate on)."""
     from huitong.lake.ledger import LEDGER

@@ -12,7 +12,7 @@ references are removed. The marts are rebuilt from bronze by the next transform 
 its last few releases (huitong.serving.publish), so the records leave those with no extra step.
 
 Sources without personal records (reference registries, camera devices, aggregate police exports) keep their
-history; only their snapshots are expired.
+history; only their snapshots are expired, as are the ops tables' (the batch ledger and validation results).
 """
 
 from __future__ import annotations
@@ -158,5 +158,12 @@ def apply_retention(
         entry.snapshots_expired, entry.files_removed = _expire_and_clean(
             quarantine.refresh(), before, dry_run
         )
+        report.tables.append(entry)
+    # The ops tables (ledger, validation results) hold no personal records, but a commit per batch: their snapshots
+    # are expired too, or every later commit copies an ever longer history (huitong.lake.compaction).
+    for _, name in sorted(catalog.list_tables("ops")):
+        entry = TableRetention(f"ops.{name}", personal=False)
+        table = catalog.load_table(entry.table)
+        entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, snapshot_cutoff, dry_run)
         report.tables.append(entry)
     return report
