@@ -82,6 +82,9 @@ class Settings:
     # kept this many days for time travel and rollback.
     retention_days: int = 730
     snapshot_keep_days: int = 7
+    # The ops tables (batch ledger, validation results) are never rolled back, and every commit copies their
+    # snapshot history (bench/commit_growth.py): a shorter history is kept.
+    ops_snapshot_keep_days: int = 1
     # Compaction (huitong.lake.compaction): a partition's small data files are rewritten as one once it holds this
     # many.
     compact_min_files: int = 8
@@ -218,6 +221,7 @@ def load_settings() -> Settings:
         spark_master=_env("HUITONG_SPARK_MASTER", "local[*]"),
         retention_days=_int_env("HUITONG_RETENTION_DAYS", 730),
         snapshot_keep_days=_int_env("HUITONG_SNAPSHOT_KEEP_DAYS", 7),
+        ops_snapshot_keep_days=_int_env("HUITONG_OPS_SNAPSHOT_KEEP_DAYS", 1),
         compact_min_files=_int_env("HUITONG_COMPACT_MIN_FILES", 8),
         superset_metadata_uri=_env(
             "HUITONG_SUPERSET_METADATA_URI",

@@ -12,7 +12,8 @@ references are removed. The marts are rebuilt from bronze by the next transform 
 its last few releases (huitong.serving.publish), so the records leave those with no extra step.
 
 Sources without personal records (reference registries, camera devices, aggregate police exports) keep their
-history; only their snapshots are expired, as are the ops tables' (the batch ledger and validation results).
+history; only their snapshots are expired, as are the ops tables' (the batch ledger and validation results), kept
+``ops_snapshot_keep_days``.
 """
 
 from __future__ import annotations
@@ -159,11 +160,12 @@ def apply_retention(
             quarantine.refresh(), before, dry_run
         )
         report.tables.append(entry)
-    # The ops tables (ledger, validation results) hold no personal records, but a commit per batch: their snapshots
-    # are expired too, or every later commit copies an ever longer history (huitong.lake.compaction).
+    # The ops tables (ledger, validation results) hold no personal records but take a commit per batch, and every
+    # commit copies their snapshot history (bench/commit_growth.py): theirs is kept HUITONG_OPS_SNAPSHOT_KEEP_DAYS.
+    ops_cutoff = now - timedelta(days=cfg.ops_snapshot_keep_days)
     for _, name in sorted(catalog.list_tables("ops")):
         entry = TableRetention(f"ops.{name}", personal=False)
         table = catalog.load_table(entry.table)
-        entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, snapshot_cutoff, dry_run)
+        entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, ops_cutoff, dry_run)
         report.tables.append(entry)
     return report
