@@ -174,6 +174,7 @@ def test_dashboard_screenshots_show_no_error_panel(superset: SupersetServer, tmp
             "which uses apt-get as root)"
         )
     from selenium import webdriver
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
@@ -210,17 +211,45 @@ def test_dashboard_screenshots_show_no_error_panel(superset: SupersetServer, tmp
 
     browser = webdriver.Chrome(service=Service(driver), options=options)
     shots = []
+
+    def page_state(name: str) -> str:
+        """Where the browser is and what it shows, for a failure message (a screenshot saved beside the others)."""
+        shot = shots_dir / f"failed-{name}.png"
+        browser.save_screenshot(str(shot))
+        body = browser.find_element(By.TAG_NAME, "body").text[:300].replace("\n", " | ")
+        return f"at {browser.current_url} ({browser.title!r}): {body!r}; screenshot {shot}"
+
+    def open_dashboard(slug: str) -> list:
+        """The dashboard's chart components. A dashboard that shows none in 90 s is loaded once more: under a
+        loaded CI machine its first load has once rendered nothing for 120 s (the page state is printed)."""
+        url = f"{superset.url}/superset/dashboard/{slug}/?standalone=1"
+        browser.get(url)
+        for attempt in (1, 2):
+            try:
+                return WebDriverWait(browser, 90).until(
+                    ec.presence_of_all_elements_located((By.CSS_SELECTOR, CHART))
+                )
+            except TimeoutException:
+                state = page_state(slug)
+                if attempt == 2:
+                    raise AssertionError(f"{slug}: no chart appeared after a reload; {state}") from None
+                print(f"{slug}: no chart appeared in 90 s, reloading; {state}")
+                browser.get(url)
+        raise AssertionError("unreachable")
+
     try:
         browser.get(f"{superset.url}/login/")
         wait = WebDriverWait(browser, 120)
         wait.until(ec.presence_of_element_located((By.ID, "username"))).send_keys("admin")
         browser.find_element(By.ID, "password").send_keys(superset.admin_password + "\n")
-        wait.until(ec.url_changes(f"{superset.url}/login/"))
+        try:  # signed in: the browser has left the login page
+            wait.until(lambda b: "/login" not in b.current_url)
+        except TimeoutException:
+            raise AssertionError(f"the login form did not sign in; {page_state('login')}") from None
         for dashboard in sorted(client.dashboards(), key=lambda d: d["slug"]):
             expected = len(client.dashboard_charts(dashboard["id"]))
-            browser.get(f"{superset.url}/superset/dashboard/{dashboard['slug']}/?standalone=1")
             # Charts below the fold render when scrolled to: the window is tall, and each one is scrolled into view.
-            for chart in wait.until(ec.presence_of_all_elements_located((By.CSS_SELECTOR, CHART))):
+            for chart in open_dashboard(dashboard["slug"]):
                 browser.execute_script("arguments[0].scrollIntoView()", chart)
             wait.until(rendered(expected))
             browser.execute_script("window.scrollTo(0, 0)")
