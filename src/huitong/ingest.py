@@ -25,6 +25,10 @@ from huitong.lake import bronze, ledger
 from huitong.lake.landing import LandedBatch, land, load_batch
 from huitong.lake.records import record_hashes, record_keys, records_table, row_record
 from huitong.pseudonymise import token
+from huitong.quality import (
+    frame_batch,
+    validate_batch,
+)  # cheap: Great Expectations is imported when a suite runs
 from huitong.quality.datetimes import MISSING, iso_epoch_micros_fixed
 from huitong.sources import get_source
 from huitong.sources.base import NAIVE_OFFSET
@@ -168,20 +172,17 @@ def prepare_load(batch_id: str, cfg: Settings | None = None, now: datetime | Non
     batch = load_batch(batch_id, cfg)
     source = get_source(batch.source, batch.entity)
     key = cfg.hmac_key() if source.pseudonymised else b""  # fails on a missing key before any data is touched
-    from huitong.quality import frame_batch, validate_batch  # after the checks: GX takes seconds to import
 
     now = now or datetime.now(UTC)
     # Record hashes on a second thread while the parts are parsed, the watermarks read and the rows framed for the
     # suite: the hashes' JSON texts are Arrow kernels, and the watermark parse and the frame mostly Arrow and numpy,
     # which release the GIL (framing a 1M-record parcel hour beside its hashes: ~2.0 s, against ~2.9 s in turn).
     with ThreadPoolExecutor(1, thread_name_prefix="record-hashes") as pool:
-        return _prepare(batch_id, batch, source, key, (frame_batch, validate_batch), now, pool)
+        return _prepare(batch_id, batch, source, key, now, pool)
 
 
-def _prepare(batch_id, batch, source, key, validation, now, pool) -> PreparedLoad:
-    """prepare_load's work, with ``pool`` the thread that hashes records and ``validation`` (frame_batch,
-    validate_batch)."""
-    frame_batch, validate_batch = validation
+def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
+    """prepare_load's work, with ``pool`` the thread that hashes records."""
     start, end = batch.window_start.astimezone(UTC), batch.window_end.astimezone(UTC)
     quarantine: list[dict] = []
     part_names = [part["name"] for part in batch.parts]
@@ -245,9 +246,10 @@ def _prepare(batch_id, batch, source, key, validation, now, pool) -> PreparedLoa
             row = _quarantine_row(source, name, offset, payload, "window",
                                   f"incremental key {_instant(marks[i]).isoformat()} is outside the requested window [{start.isoformat()}, {end.isoformat()})")  # fmt: skip
         quarantine.append(row)
-    candidates = np.flatnonzero(~(duplicate | missing | outside))
+    judged = ~duplicate[framed_rows]  # of the framed rows, those the suite judges
+    candidates = framed_rows[judged]
     result = validate_batch(source=source.name, entity=source.entity, df=None, batch_id=batch_id,
-                            framed=framed.take(np.flatnonzero(~duplicate[framed_rows])))  # fmt: skip
+                            framed=framed.take(np.flatnonzero(judged)))  # fmt: skip
     failed = result.quarantine
     bad = np.zeros(len(candidates), dtype=bool)
     failed_positions = failed["row_number"].to_numpy(dtype=np.int64)
