@@ -64,6 +64,7 @@ def pipeline(tmp_path_factory, monkeypatch_module):
         airflow(home, "dags", "test", "transform", env=env, timeout=900)
         again = airflow(home, "dags", "test", "hotel", HOTEL_RUN, env=env)  # the same DAG run, re-run
         # The maintenance DAG's compaction, run by Airflow on the lake above (any 2 small files of a partition).
+        ledger_before = read_ledger(cfg)
         compacted = airflow(home, "tasks", "test", "retention", "compact", HOTEL_RUN,
                             env={**env, "HUITONG_COMPACT_MIN_FILES": "2"})  # fmt: skip
     return {
@@ -72,6 +73,7 @@ def pipeline(tmp_path_factory, monkeypatch_module):
         "store": store,
         "logs": (first, again),
         "compacted": compacted,
+        "ledger_before": ledger_before,
         "bronze_first": bronze_after_first,
     }
 
@@ -107,11 +109,14 @@ def test_rerunning_the_dag_run_adds_no_rows(pipeline):
 
 
 def test_the_maintenance_dag_compacts_the_lake_without_changing_a_row(pipeline):
-    """The retention DAG's compact task ran last (after every check above was loaded): the ledger's batch files
-    became one and bronze still holds what the first load wrote."""
+    """The retention DAG's compact task ran last: the ledger's batch files became one, holding the rows they held,
+    and bronze still holds what the first load wrote."""
     assert "ops.batch_ledger" in pipeline["compacted"] and "rewrote" in pipeline["compacted"]
     table = get_catalog(pipeline["cfg"]).load_table("ops.batch_ledger")
     assert len(table.inspect.files()) == 1
+    assert (
+        read_ledger(pipeline["cfg"]).sort_by("batch_id").equals(pipeline["ledger_before"].sort_by("batch_id"))
+    )
     bronze = get_catalog(pipeline["cfg"]).load_table("bronze.hotel__registrations").scan().to_arrow()
     columns = [c for c in bronze.column_names if c != "_ingested_at"]
     key = [("_record_hash", "ascending")]
