@@ -19,8 +19,8 @@ API at ``--scale``. For each, in one warm process (as a backfill or a DAG worker
 
 Each source runs ``--repeat`` times (default 3), each load into freshly dropped tables; the run with the median load
 is reported, with every run's seconds. A new process pays the imports (Great Expectations, pyiceberg, pandas) once
-on top; it is measured separately, in a fresh interpreter. Wall and CPU seconds are both reported: the machine is shared. Writes
-bench/results/ingest_throughput.json and ingest_throughput.png.
+on top; it is measured separately, in a fresh interpreter. Wall and CPU seconds are both reported: the machine is
+shared. Writes bench/results/ingest_throughput.json and ingest_throughput.png.
 
     .venvs/core/bin/python bench/ingest_throughput.py               # 1M rows per file source
     .venvs/core/bin/python bench/ingest_throughput.py --rows 100000
@@ -114,7 +114,7 @@ def measured(batch, reader: str, cfg, repeat: int) -> dict:
     from huitong.ingest import QUARANTINE, bronze_table
     from huitong.lake.catalog import get_catalog
 
-    runs, prepared = [], None
+    runs = []
     for _ in range(repeat):
         catalog = get_catalog(cfg)
         for identifier in (bronze_table(batch.source, batch.entity), QUARANTINE):

@@ -2,15 +2,14 @@
 
 Every batch commits a file or two to its bronze table, to the quarantine and to the ops tables. pyiceberg reads every
 manifest of a table that may hold rows a commit replaces (all of them for the unpartitioned ops tables, a month's
-for bronze), so a commit slows down with every batch before it: by hand, a ledger commit took 87 ms on an empty
-ledger, 197 ms after 100 batches, 377 ms after 200 and 832 ms after 400. Expiring snapshots does not help: the
-current snapshot still lists every live file. Compaction does (what Trino's ``ALTER TABLE ... EXECUTE optimize``
-and Spark's ``rewrite_data_files`` do in production): per partition holding at least ``min_files`` files smaller than
-``SMALL_FILE_BYTES``, their rows are read and written again as one file (or a few, at the table's target size), and
-the old files are swapped for the new in one commit. No row changes: the commit replaces files, not rows, and a
-reader sees the old files or the new, never both. The old files stay on disk until their snapshots expire
-(``huitong lake retention``). A bronze or quarantine table whose last commit is a batch the ledger lacks is left alone (see
-``_unfinished_batch``).
+for bronze), so a commit slows down with every batch before it (bench/commit_growth.py). Expiring snapshots does not
+bound that: the current snapshot still lists every live file. Compaction does (what Trino's ``ALTER TABLE ...
+EXECUTE optimize`` and Spark's ``rewrite_data_files`` do in production): per partition holding at least
+``min_files`` files smaller than ``SMALL_FILE_BYTES``, their rows are read and written again as one file (or a few,
+at the table's target size), and the old files are swapped for the new in one commit. No row changes: the commit
+replaces files, not rows, and a reader sees the old files or the new, never both. The old files stay on disk until
+their snapshots expire (``huitong lake retention``). A bronze or quarantine table whose last commit is a batch the
+ledger lacks is left alone (see ``_unfinished_batch``).
 """
 
 from __future__ import annotations
