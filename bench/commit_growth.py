@@ -44,10 +44,10 @@ def main() -> None:
     from huitong.config import load_settings
     from huitong.lake import ledger
     from huitong.lake.compaction import compact_table
-    from huitong.lake.retention import _expire_and_clean
+    from huitong.lake.retention import apply_retention
 
     settings = {}
-    for arm in ARMS:
+    for arm in ARMS:  # each arm's own lake; every call below is handed its settings
         os.environ["HUITONG_HOME"] = str(root / arm)
         settings[arm] = load_settings()
     start = datetime(2026, 3, 1, tzinfo=UTC)
@@ -55,7 +55,6 @@ def main() -> None:
     rows, last_maintenance = [], None
     for n in range(1, args.days * args.per_day + 1):
         for arm in ARMS:
-            os.environ["HUITONG_HOME"] = str(root / arm)
             entry = ledger.LedgerEntry(f"b{n:06d}", "parcel", "waybills", start, start + timedelta(hours=1),
                                        landed=10, loaded=9, quarantined=1, status="loaded")  # fmt: skip
             started = time.perf_counter()
@@ -70,10 +69,10 @@ def main() -> None:
         for arm in ARMS[1:]:
             compact_table(ledger.LEDGER, settings[arm])
         if last_maintenance is not None:
-            from huitong.lake.catalog import get_catalog
-
-            table = get_catalog(settings["compacted_expired"]).load_table(ledger.LEDGER)
-            _expire_and_clean(table, last_maintenance, dry_run=False)
+            # A "day" is --per-day batches: retention run as if one ops keep-period after the previous maintenance,
+            # so the ops snapshots it keeps are those committed since.
+            cfg = settings["compacted_expired"]
+            apply_retention(cfg, now=last_maintenance + timedelta(days=cfg.ops_snapshot_keep_days))
         last_maintenance = now
     for row in rows:
         row.update({f"{arm}_ratio": row[arm] / row["as_is"] for arm in ARMS[1:]})
