@@ -98,6 +98,7 @@ def _suite(tmp_path, monkeypatch, text: str) -> None:
         ("{name: a_rule, kind: checksum, column: a}", "unknown kind 'checksum'"),
         ("{name: a_rule, kind: required, column: a, pattern: x}", "do not apply to kind 'required'"),
         ("{name: a_rule, kind: regex, column: a, pattern: '('}", "bad pattern"),
+        ("{name: a_rule, kind: regex, column: a, pattern: 'x(?=y)'}", "not RE2 syntax"),
         ("{name: a_rule, kind: required, column: zz}", "must be one of the entity's fields"),
         ("{name: BadName, kind: required, column: a}", "snake_case"),
     ],

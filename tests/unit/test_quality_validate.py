@@ -72,6 +72,11 @@ CASES = [
         row(guest_name="", updated_at="soon", police_station_code="1101"),
         ["guest_name_required", "police_station_code_format", "updated_at_iso8601"],
     ),
+    # Regex rules are RE2 (Arrow's engine, as GX runs them): \d is an ASCII digit, not a full-width one.
+    (row(district_code="１１０１０５"), ["district_code_format"]),
+    (row(reg_id="R1\nR2"), ["reg_id_format"]),  # the whole value must match, not a line of it
+    (row(guest_name="张" * 64), []),  # lengths count characters, not UTF-8 bytes
+    (row(guest_name="张" * 65), ["guest_name_length"]),
 ]
 
 
@@ -118,6 +123,7 @@ def test_reasons_name_the_column_and_value(known_batch):
     assert "checkout_time 2026-05-01T10:00:00+08:00 is before checkin_time" in reasons[12]
     assert reasons[13] == "district_code 11010 is not a 6-digit GB/T 2260 division code"
     assert reasons[16].count(";") == 2
+    assert reasons[17] == "district_code １１０１０５ is not a 6-digit GB/T 2260 division code"
 
 
 def test_date_time_reasons_spelled_a_column_at_a_time_are_failure_reasons():

@@ -202,6 +202,19 @@ def _rule(where: str, fields: tuple[str, ...], raw: dict[str, Any]) -> Rule:
     return Rule(name, kind, raw["column"], severity, when, params, str(raw.get("note", "")))
 
 
+def _re2_problem(pattern: str) -> str | None:
+    """Why RE2 (Arrow's regex engine, which GX's regex expectations run on: huitong.quality.gx_suite.run_suite)
+    rejects ``pattern``, or None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:  # compiled on first use, so on one value: an empty array would not compile it
+        pc.match_substring_regex(pa.array([""], pa.string()), pattern)
+    except pa.ArrowInvalid as exc:
+        return str(exc)
+    return None
+
+
 def _check_params(here: str, kind: str, params: dict[str, Any], fields: tuple[str, ...]) -> None:
     if kind == "regex":
         if "pattern" not in params:
@@ -210,6 +223,11 @@ def _check_params(here: str, kind: str, params: dict[str, Any], fields: tuple[st
             re.compile(params["pattern"])
         except re.error as exc:
             raise SuiteError(f"{here}: bad pattern {params['pattern']!r}: {exc}.") from exc
+        if problem := _re2_problem(params["pattern"]):
+            raise SuiteError(
+                f"{here}: pattern {params['pattern']!r} is not RE2 syntax, which validation runs it with "
+                f"(no lookarounds or backreferences): {problem}."
+            )
     elif kind == "enum" and not (isinstance(params.get("values"), list) and params["values"]):
         raise SuiteError(f"{here}: kind 'enum' needs a non-empty list 'values'.")
     elif kind == "length" and not ({"min", "max"} & set(params)):
