@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 from huitong.arrow_strings import string_buffers
 from huitong.quality.checks import parse_iso_datetime
@@ -107,12 +108,11 @@ def _fixed_offset_micros(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     rows = np.flatnonzero(valid & (np.diff(bounds) == 25))
     if not len(rows):
         return fixed, np.zeros(0, dtype=np.int64)
-    # The 25 bytes a position at a time (one gather of len(rows) bytes each): an index array of every byte was
-    # 200 MB per 1M values, most of this function's time in a loader process (fresh pages are slow to fault in).
-    starts = bounds[rows]
-    byte = [buf[starts + position] for position in range(25)]
+    # Each value's 25 bytes as one row of a window over the data, gathered whole (an index array of every byte
+    # was 200 MB per 1M values, slow to fault in; a gather per position, 25 passes over the rows).
+    byte = sliding_window_view(buf, 25)[bounds[rows]].T  # byte[position]: that byte of every value
     # Bytes below '0' wrap past 9 (small types: ~1M rows a call).
-    digits = np.stack([byte[position] for position in _DIGITS]) - np.uint8(0x30)
+    digits = byte[_DIGITS] - np.uint8(0x30)
     ok = (digits <= 9).all(axis=0)
     digits = digits.astype(np.int32)
     for position, allowed in _SEPARATORS.items():
