@@ -1,5 +1,7 @@
-{#- 数据质量：隔离 Quarantined rows per source entity, rule and day they arrived (reasons, not payloads).
-    Pipeline-wide: jurisdiction_code is null. -#}
+{#- 数据质量：隔离 Quarantined rows per source entity, rule and day they arrived. Counts by rule only: a reason
+    quotes the failing value (a mistyped resident ID is usually a real person's ID one digit off), so reasons and
+    payloads stay in the restricted quarantine layer, where data engineers read them. Pipeline-wide:
+    jurisdiction_code is null. -#}
 select
     ingested_date,
     source,
@@ -7,7 +9,6 @@ select
     source_entity,
     rules,
     cast(count(*) as bigint) as quarantined_rows,
-    min(reason) as example_reason,
     cast(null as varchar) as jurisdiction_code
 from {{ ref('stg_ops__quarantined_rows') }}
 group by ingested_date, source, entity, source_entity, rules
