@@ -27,13 +27,25 @@ os.environ.setdefault(
     f"AIRFLOW_CONN_{SPARK_CONN_ID.upper()}", json.dumps({"conn_type": "spark", "host": MASTER})
 )
 
+# Never a secret in env_vars: Airflow stores and shows a task's rendered env_vars, and on Kubernetes or YARN the hook
+# passes each one as a --conf on the spark-submit command line. A local or client-mode spark-submit inherits the
+# worker's environment, secrets included; a cluster's driver and executors take theirs from the cluster's secrets
+# (infra/k8s/spark-defaults-k8s.conf).
+SECRET_WORDS = frozenset({"KEY", "SECRET", "PASSWORD", "TOKEN", "URI", "DSN"})
+
+
+def shared_with_spark(name: str) -> bool:
+    """Whether the environment variable ``name`` goes into the Spark jobs' env_vars."""
+    return name == "JAVA_HOME" or (name.startswith("HUITONG_") and not SECRET_WORDS & set(name.split("_")))
+
+
 # spark-submit and the Python the driver and local workers run: the core venv's (pyspark, huitong). On a cluster
 # the executors' Python comes from the image (infra/spark/), set with spark.pyspark.python in HUITONG_SPARK_CONF.
 SPARK_ENV = {
     "PATH": f"{CORE_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
     "PYSPARK_PYTHON": str(CORE_BIN / "python"),
     "PYSPARK_DRIVER_PYTHON": str(CORE_BIN / "python"),
-    **{k: v for k, v in os.environ.items() if k.startswith("HUITONG_") or k == "JAVA_HOME"},
+    **{k: v for k, v in os.environ.items() if shared_with_spark(k)},
 }
 SPARK_CONF = {
     "spark.sql.session.timeZone": "UTC",

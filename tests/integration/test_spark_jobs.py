@@ -220,20 +220,26 @@ out = {"errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {}}
 for dag in bag.dags.values():
     task = dag.tasks[0]
     out["dags"][dag.dag_id] = {"tasks": [t.task_id for t in dag.tasks], "schedule": type(dag.timetable).__name__,
-                               "command": task._get_hook()._build_spark_submit_command(task.application)}
+                               "command": task._get_hook()._build_spark_submit_command(task.application),
+                               "env": task.env_vars}
 print(json.dumps(out))
 """
 
 
 def test_dags_submit_to_the_configured_master(tmp_path):
-    """No schedule, one spark-submit task each, and the master comes from HUITONG_SPARK_MASTER."""
+    """No schedule, one spark-submit task each, and the master comes from HUITONG_SPARK_MASTER. No secret goes into
+    the task's env_vars (Airflow shows them; Kubernetes' spark-submit gets them on its command line)."""
     import json
     import subprocess
 
     from tests.conftest import PROJECT_ROOT, VENVS, airflow_env
 
     master = "spark://spark-master:7077"
-    env = airflow_env(tmp_path, HUITONG_SPARK_MASTER=master)
+    secrets = {
+        "HUITONG_HMAC_KEY": "probe-hmac-secret",
+        "HUITONG_CATALOG_URI": "postgresql://u:probe-pw@db/cat",
+    }
+    env = airflow_env(tmp_path, HUITONG_SPARK_MASTER=master, **secrets)
     env.pop("AIRFLOW_CONN_HUITONG_SPARK", None)
     done = subprocess.run(
         [str(VENVS / "airflow" / "bin" / "python"), "-c", DAG_PROBE, str(PROJECT_ROOT / "dags" / "spark_jobs.py")],
@@ -250,3 +256,5 @@ def test_dags_submit_to_the_configured_master(tmp_path):
         command = dag["command"]
         assert command[:3] == ["spark-submit", "--master", master]
         assert str(PROJECT_ROOT / "spark_jobs" / f"{job}.py") in command
+        assert dag["env"]["HUITONG_SPARK_MASTER"] == master  # settings go along
+        assert not set(secrets) & set(dag["env"]) and "probe" not in json.dumps(dag), dag["env"]
