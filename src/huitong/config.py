@@ -16,6 +16,9 @@ from functools import cache
 from pathlib import Path
 
 PROFILES = ("embedded", "production")
+# The shortest production HMAC key accepted (32 hex characters = 128 bits), and values that are never a key.
+HMAC_KEY_MIN_CHARS = 32
+_PLACEHOLDERS = frozenset({"change-me", "changeme", "secret", "test", "huitong", "password"})
 
 
 class ConfigError(RuntimeError):
@@ -168,12 +171,23 @@ class Settings:
         return path.read_text().strip()
 
     def hmac_key(self) -> bytes:
-        """The pseudonymisation key for resident IDs and phones (keyed HMAC)."""
-        return self._secret(
+        """The pseudonymisation key for resident IDs and phones (keyed HMAC). In production a key shorter than
+        HMAC_KEY_MIN_CHARS, or a placeholder, is refused: resident IDs and phones are few enough to enumerate, so
+        a guessable key would make every token reversible."""
+        key = self._secret(
             "HUITONG_HMAC_KEY",
             "hmac.key",
             "The production profile pseudonymises resident IDs and phones with a keyed HMAC and will not run without it.",
-        ).encode()
+        )
+        if self.profile == "production" and (
+            len(key) < HMAC_KEY_MIN_CHARS or key.lower() in _PLACEHOLDERS or len(set(key)) < 8
+        ):
+            raise ConfigError(
+                f"HUITONG_HMAC_KEY is a placeholder or too weak ({len(key)} characters; at least "
+                f'{HMAC_KEY_MIN_CHARS}, random). Generate one with: python -c "import secrets; '
+                'print(secrets.token_hex(32))" and set it from your secret store.'
+            )
+        return key.encode()
 
     @property
     def hotel_api_token(self) -> str:
