@@ -24,6 +24,7 @@ from huitong_dags import (
     DEFAULT_ARGS,
     SERVING_ASSET,
     all_bronze_assets,
+    dbt_target,
     huitong,
     keep_run_results,
 )
@@ -53,7 +54,7 @@ with DAG(
     )
     profile = ProfileConfig(
         profile_name="huitong",
-        target_name=os.environ.get("HUITONG_DBT_TARGET", "duckdb"),
+        target_name=dbt_target(),
         profiles_yml_filepath=DBT_PROJECT / "profiles.yml",
     )
     previous = sync_views

@@ -51,6 +51,13 @@ SOURCES: dict[str, str] = {
 }
 
 
+def dbt_target() -> str:
+    """The dbt target, by huitong.config's rule (Settings.dbt_target; this venv does not import huitong):
+    HUITONG_DBT_TARGET, else trino under the production profile, else duckdb."""
+    default = "trino" if os.environ.get("HUITONG_PROFILE", "embedded") == "production" else "duckdb"
+    return os.environ.get("HUITONG_DBT_TARGET") or default
+
+
 def every(cron: str) -> CronDataIntervalTimetable:
     """A cron schedule whose runs cover the interval since the previous tick (Airflow 3's plain cron strings
     give runs a point in time instead: data_interval_start == data_interval_end)."""
