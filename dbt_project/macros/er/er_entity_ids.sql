@@ -166,8 +166,15 @@ from assigned
 {#- When and by which invocation a history row was written. With var er_batch_plan (DuckDB only) they are read from
     session variables instead of compiled in, so `er link --state` can run the same compiled SQL for every later
     batch (huitong.er.batch_plan sets them per batch). -#}
+{%- macro er_batch_plan_on() -%}
+{%- if var('er_batch_plan', false) and target.type != 'duckdb' -%}
+{{ exceptions.raise_compiler_error("var er_batch_plan (huitong er link --state) reads DuckDB session variables; target " ~ target.name ~ " is " ~ target.type ~ ". Build without it there.") }}
+{%- endif -%}
+{{ return(var('er_batch_plan', false)) }}
+{%- endmacro -%}
+
 {%- macro er_run_started_at() -%}
-{%- if var('er_batch_plan', false) -%}
+{%- if er_batch_plan_on() -%}
 cast(getvariable('er_run_started_at') as timestamp(6))
 {%- else -%}
 cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp(6))
@@ -175,7 +182,7 @@ cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp(6))
 {%- endmacro -%}
 
 {%- macro er_invocation_id() -%}
-{%- if var('er_batch_plan', false) -%}
+{%- if er_batch_plan_on() -%}
 cast(getvariable('er_invocation_id') as varchar)
 {%- else -%}
 '{{ invocation_id }}'
