@@ -43,7 +43,7 @@ export SUPERSET_HOME := $(HUITONG_HOME)/superset
 export SUPERSET_CONFIG_PATH := $(CURDIR)/superset/superset_config.py
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install demo test test-fast stop clean lint bench superset-start superset-stop superset-export dbt-parse status chromium docs
+.PHONY: help install demo test test-fast stop clean lint bench superset-init superset-start superset-stop superset-export dbt-parse status chromium docs
 
 help: ## List the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -104,8 +104,11 @@ lint: install ## ruff over the code
 bench: install ## Run the benchmarks in bench/ (results + plots in bench/results)
 	@for b in bench/*.py; do echo "==> $$b"; $(CORE)/python $$b || exit 1; done
 
-superset-start: install ## Bootstrap (first time ~1-3 min) and serve Superset on 127.0.0.1:$(SUPERSET_PORT)
-	@superset/bin/init && superset/bin/start
+superset-init: install ## Bootstrap Superset (first time ~1-3 min) and import superset/assets; safe to re-run
+	@superset/bin/init
+
+superset-start: superset-init ## Bootstrap if needed and serve Superset on 127.0.0.1:$(SUPERSET_PORT)
+	@superset/bin/start
 
 superset-stop: ## Stop Superset (its process group)
 	@superset/bin/stop

@@ -67,21 +67,52 @@ def _moment(value: str) -> datetime:
 
 
 Start = Annotated[
-    str, typer.Option("--start", help="Window start, ISO 8601 (Airflow: {{ data_interval_start }}).")
+    str,
+    typer.Option(
+        "--start",
+        help="Window start, ISO 8601 (Airflow: {{ data_interval_start }}); a time without an offset is UTC.",
+    ),
 ]
-End = Annotated[str, typer.Option("--end", help="Window end, exclusive, ISO 8601 ({{ data_interval_end }}).")]
+End = Annotated[
+    str,
+    typer.Option(
+        "--end", help="Window end, exclusive, ISO 8601 ({{ data_interval_end }}); without an offset, UTC."
+    ),
+]
+SourceName = Annotated[
+    str,
+    typer.Argument(
+        metavar="SOURCE",
+        help="source.entity, e.g. hotel.registrations, parcel.waybills, rental.contracts (a source with one "
+        "entity may be named alone: hotel). A wrong name lists them all.",
+    ),
+]
 
 
 @app.command()
 def simulate(
     scale: Annotated[
-        float, typer.Option(help="1.0 is ~10k residents; 0.05 for tests, 50+ for benchmarks.")
+        float,
+        typer.Option(
+            help="1.0 is ~10k residents; 0.05 for tests, 50+ for benchmarks. Default: HUITONG_SCALE, else 1.0."
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Same seed, same city, byte for byte.")] = None,
+    seed: Annotated[
+        int, typer.Option(help="Same seed, same city, byte for byte. Default: HUITONG_SEED, else 20261123.")
+    ] = None,
     as_of: Annotated[
-        str, typer.Option("--as-of", help="The simulated 'today' (ISO date). Default: today.")
+        str,
+        typer.Option(
+            "--as-of",
+            help="The simulated 'today' (ISO date). Default: today (make demo passes HUITONG_AS_OF).",
+        ),
     ] = None,
-    start: Annotated[str, typer.Option(help="First day of history (ISO). Default: 1 Jan last year.")] = None,
+    start: Annotated[
+        str,
+        typer.Option(
+            help="First day of history (ISO). Default: 1 Jan last year (make demo passes HUITONG_HISTORY_START)."
+        ),
+    ] = None,
     profile: Annotated[str, typer.Option(help="Calibration profile of the city's figures.")] = "demo",
     deliveries: Annotated[
         bool, typer.Option(help="Also write the files systems drop (exports, catalogues).")
@@ -126,7 +157,7 @@ def source_serve(
 
 
 @ingest_app.command("land")
-def ingest_land(source: str, start: Start, end: End) -> None:
+def ingest_land(source: SourceName, start: Start, end: End) -> None:
     """Extract one window from SOURCE and land it unchanged; prints the batch id."""
     from huitong.ingest import land_window
 
@@ -143,7 +174,7 @@ def ingest_load(batch_id: str) -> None:
 
 
 @ingest_app.command("run")
-def ingest_run(source: str, start: Start, end: End) -> None:
+def ingest_run(source: SourceName, start: Start, end: End) -> None:
     """Land and load one window (what the source's DAG does in two tasks)."""
     from huitong.ingest import land_window, load
 
@@ -152,7 +183,7 @@ def ingest_run(source: str, start: Start, end: End) -> None:
 
 @ingest_app.command("backfill")
 def ingest_backfill(
-    source: str,
+    source: SourceName,
     start: Start,
     end: End,
     every: Annotated[str, typer.Option(help="Window size: day, week or month.")] = "month",
@@ -263,7 +294,7 @@ def lake_compact(
         int | None,
         typer.Option(
             "--min-files",
-            help="Compact a partition once it holds at least this many small files [default: HUITONG_COMPACT_MIN_FILES, 8].",
+            help="Compact a partition once it holds at least this many small files (default: HUITONG_COMPACT_MIN_FILES, 8).",
         ),
     ] = None,
     dry_run: Annotated[
@@ -453,11 +484,15 @@ def er_link(
 
 def main() -> None:
     from huitong.config import ConfigError
+    from huitong.sources import UnknownSourceError
 
     try:
         app()
     except ConfigError as exc:
         typer.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
+    except UnknownSourceError as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
 
 

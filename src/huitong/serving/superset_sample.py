@@ -57,7 +57,7 @@ def publish_build(home: Path, build: Path) -> Path:
 
 
 def main() -> None:
-    """Write and publish the sample under $HUITONG_HOME (for `make superset-demo`)."""
+    """Write and publish the sample under $HUITONG_HOME (docs/superset.md: a demo without the pipeline)."""
     cfg = load_settings()
     build = cfg.home / "warehouse" / "superset_sample.duckdb"
     total = write_hotel_stays_build(build)

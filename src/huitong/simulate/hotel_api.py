@@ -242,7 +242,7 @@ def make_server(
 
 
 def serve_forever(**kwargs) -> None:
-    """Block serving (the CLI's `huitong simulate serve`); Ctrl-C stops it."""
+    """Block serving (the CLI's `huitong source serve hotel`); Ctrl-C stops it."""
     server = make_server(**kwargs)
     host, port = server.server_address[:2]
     print(

@@ -122,6 +122,13 @@ def write_drop(
 
 
 def main() -> None:
+    import argparse
+
+    argparse.ArgumentParser(
+        prog="python -m huitong.simulate.serve_parcel",
+        description="(Re)write the parcel platforms' hourly JSON Lines drop under $HUITONG_HOME/sources/parcel/drop "
+        "from the simulated store (run `huitong simulate` first): gzipped, late and re-sent files included.",
+    ).parse_args()
     files = write_drop()
     resent = sum(f.duplicate_of is not None for f in files)
     late = sum(f.arrived_at - f.covers > timedelta(hours=2) for f in files if f.duplicate_of is None)

@@ -127,6 +127,13 @@ def write_uploads(cfg: Settings | None = None, *, seed: int | None = None) -> li
 
 
 def main() -> None:
+    import argparse
+
+    argparse.ArgumentParser(
+        prog="python -m huitong.simulate.serve_trade",
+        description="(Re)write the shops' daily upload folder under $HUITONG_HOME/sources/trade/upload from the "
+        "simulated store (run `huitong simulate` first): CSV in three header generations and two encodings, and xlsx.",
+    ).parse_args()
     uploads = write_uploads()
     print(f"trade uploads: {len(uploads)} files, {sum(u.rows for u in uploads)} rows")
 

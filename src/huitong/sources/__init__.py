@@ -15,6 +15,13 @@ from huitong.sources.base import Source
 _NOT_SOURCES = {"base"}
 
 
+class UnknownSourceError(KeyError):
+    """A source or entity name the package does not provide; the message lists the ones it does."""
+
+    def __str__(self) -> str:  # KeyError's own quotes the message
+        return str(self.args[0])
+
+
 def known_sources() -> list[str]:
     """Every ``source.entity`` the package provides."""
     names = []
@@ -34,20 +41,22 @@ def get_source(name: str, entity: str | None = None) -> Source:
     if entity is None and "." in name:
         name, entity = name.split(".", 1)
     if name in _NOT_SOURCES or not name.isidentifier():
-        raise KeyError(f"unknown source {name!r}; known: {', '.join(known_sources())}")
+        raise UnknownSourceError(f"unknown source {name!r}; known: {', '.join(known_sources())}")
     try:
         module = import_module(f"{__name__}.{name}")
     except ModuleNotFoundError:
-        raise KeyError(f"unknown source {name!r}; known: {', '.join(known_sources())}") from None
+        raise UnknownSourceError(f"unknown source {name!r}; known: {', '.join(known_sources())}") from None
     if hasattr(module, "SOURCES"):
         if entity is None:
-            raise KeyError(f"source {name!r} has several entities; name one: {', '.join(module.SOURCES)}")
+            raise UnknownSourceError(
+                f"source {name!r} has several entities; name one: {', '.join(module.SOURCES)}"
+            )
         try:
             return module.SOURCES[entity]
         except KeyError:
-            raise KeyError(
+            raise UnknownSourceError(
                 f"source {name!r} has no entity {entity!r}; it has {', '.join(module.SOURCES)}"
             ) from None
     if entity not in (None, module.SOURCE.entity):
-        raise KeyError(f"source {name!r} has no entity {entity!r}; it has {module.SOURCE.entity}")
+        raise UnknownSourceError(f"source {name!r} has no entity {entity!r}; it has {module.SOURCE.entity}")
     return module.SOURCE
