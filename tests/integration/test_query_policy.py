@@ -184,6 +184,12 @@ def test_subqueries_and_joins_stay_filtered(served):
     assert {r[2] for r in result.rows} == {sum(1 for s in STAYS if s[-1] == ANALYST_DISTRICT)}
 
 
+def test_the_served_file_is_closed_to_other_accounts(served):
+    """Readers go through the policy, not the file: the release is read-only and unreadable by other OS users."""
+    release = (served / "serving" / "current.duckdb").resolve()
+    assert release.stat().st_mode & 0o777 == 0o440
+
+
 def test_unknown_user_reads_nothing(served):
     with pytest.raises(QueryRefused, match="nobody may not read marts.dim_jurisdiction"):
         run_query("nobody", "select * from dim_jurisdiction")

@@ -35,7 +35,9 @@ def publish(cfg: Settings | None = None, source: Path | None = None) -> Path:
         shutil.copyfileobj(src, dst, length=16 * 1024 * 1024)
         dst.flush()
         os.fsync(dst.fileno())
-    partial.chmod(0o444)
+    # Read-only, and not for other OS accounts: the build holds every layer, personal data included, and readers
+    # are meant to come through the access policy (Superset, `huitong query`), not open the file.
+    partial.chmod(0o440)
     partial.rename(release)
     swap_link(cfg.serving_db, release)
     _prune(cfg, keep=release)

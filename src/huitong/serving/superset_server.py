@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 from dataclasses import dataclass, field
@@ -32,7 +33,9 @@ class SupersetServer:
     home: Path
     serving_db: Path
     port: int = field(default_factory=free_port)
-    admin_password: str = "huitong-test-admin"
+    admin_password: str = field(
+        default_factory=lambda: secrets.token_urlsafe(16)
+    )  # per instance, never fixed
     state_dir: Path | None = None  # Superset's metadata DB, pid and log; default HUITONG_HOME/superset
     extra_env: dict[str, str] = field(default_factory=dict)
 
