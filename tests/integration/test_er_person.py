@@ -132,8 +132,8 @@ def test_label_propagation_converged_and_dim_person_is_pseudonymised(city):
         explained = con.execute(
             "select count(*), min(match_weight) from marts.fct_person_link_explanations"
         ).fetchone()
-    assert {"entity_id", "full_name", "id_token", "phone_token", "jurisdiction_code"} <= columns
-    assert not columns & {"id_number", "phone", "std_id_number", "std_phone", "address"}
+    assert {"entity_id", "full_name", "id_token", "phone_token", "jurisdiction_code", "birth_year"} <= columns
+    assert not columns & {"id_number", "phone", "std_id_number", "std_phone", "address", "birth_date"}
     assert people[0] == people[1] > 0
     assert explained[0] > 0
 

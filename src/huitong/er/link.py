@@ -148,6 +148,8 @@ def _write_project(root: Path, db_path: Path, entity: str = "person", records: i
     on every run). Returns the DuckDB options of its dbt profile."""
     spec = ENTITIES[entity]
     shutil.copytree(DBT_DIR / "macros", root / "macros", dirs_exist_ok=True)
+    # The project's own generic tests (unique_combination, in_range), which the models' YAML uses.
+    shutil.copytree(DBT_DIR / "tests" / "generic", root / "tests" / "generic", dirs_exist_ok=True)
     for seeds in ("er", "er_params"):
         shutil.copytree(DBT_DIR / "seeds" / seeds, root / "seeds" / seeds, dirs_exist_ok=True)
     shutil.copytree(
