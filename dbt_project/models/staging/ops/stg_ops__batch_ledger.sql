@@ -17,5 +17,5 @@ select
     message,
     newest_record_at,
     finished_at,
-    cast(finished_at as date) as finished_date
+    {{ local_date('finished_at') }} as finished_date  -- the city's day, as every date in the marts
 from latest

@@ -7,5 +7,5 @@ select
     rules,
     reason,
     _ingested_at as ingested_at,
-    cast(_ingested_at as date) as ingested_date
+    {{ local_date('_ingested_at') }} as ingested_date  -- the city's day, as every date in the marts
 from {{ source('quarantine', 'quarantined_rows') }}

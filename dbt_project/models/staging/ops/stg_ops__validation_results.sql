@@ -8,5 +8,5 @@ select
     unexpected_count,
     success,
     validated_at,
-    cast(validated_at as date) as validated_date
+    {{ local_date('validated_at') }} as validated_date  -- the city's day, as every date in the marts
 from {{ source('ops', 'validation_results') }}
