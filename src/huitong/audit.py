@@ -112,6 +112,9 @@ def superset_entries(uri: str, start: datetime, end: datetime, profile: str) -> 
             columns: dict[int, list[str]] = {}
             for r in con.execute(text("SELECT table_id, column_name FROM table_columns")):
                 columns.setdefault(r.table_id, []).append(r.column_name)
+            dataset_columns = {
+                f"{t.schema}.{t.table_name}".lower(): columns.get(t.id, []) for t in tables.values()
+            }
             backends = {
                 r.id: r.sqlalchemy_uri.split(":", 1)[0].split("+", 1)[0]
                 for r in con.execute(text("SELECT id, sqlalchemy_uri FROM dbs"))
@@ -153,7 +156,10 @@ def superset_entries(uri: str, start: datetime, end: datetime, profile: str) -> 
             sql = payload.get("sql") or ""
             database = payload.get("database_id")
             entry.update(
-                sql=sql, engine=backends.get(_int(database)), tables=_sql_tables(sql, payload.get("schema"))
+                sql=sql,
+                engine=backends.get(_int(database)),
+                tables=_sql_tables(sql, payload.get("schema")),
+                person_level=_sql_person_level(sql, payload.get("schema"), dataset_columns),
             )
             done = _sql_lab_run(lab, payload.get("client_id"), row.username, sql, row.dttm)
             if done is not None:
@@ -210,6 +216,31 @@ def _datasource_id(payload: Mapping[str, Any]) -> int | None:
     if isinstance(source, dict):
         return _int(source.get("id"))
     return _int(str(source or "").split("__", 1)[0])
+
+
+def _sql_person_level(sql: str, schema: str | None, dataset_columns: dict[str, list[str]]) -> bool:
+    """Whether SQL Lab text reads personal data: a column it names is of a personal class, or it selects ``*``
+    from a table with such a column (its Superset dataset's columns) or from a table Superset has no columns for.
+    Text that cannot be parsed counts as person-level: the auditor should look at it."""
+    import sqlglot
+    from sqlglot import exp
+
+    if not sql.strip():
+        return False
+    try:
+        trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
+    except sqlglot.errors.ParseError:
+        return True
+    for tree in trees:
+        if _person_level(c.name for c in tree.find_all(exp.Column)):
+            return True
+        if any(not isinstance(star.parent, exp.Func) for star in tree.find_all(exp.Star)):  # not count(*)
+            for table in tree.find_all(exp.Table):
+                name = ".".join(p for p in (table.db or schema, table.name) if p).lower()
+                known = dataset_columns.get(name)
+                if known is None or _person_level(known):
+                    return True
+    return False
 
 
 def _sql_tables(sql: str, schema: str | None) -> list[str]:

@@ -211,6 +211,7 @@ def test_superset_query_log_lands_in_the_audit_trail(
         assert any("marts.audit_queries" in r["tables"] for r in refused)
         lab = next(r for r in records if r["user"] == "admin" and r["path"] == "superset_sql_lab")
         assert (lab["rows"], lab["engine"]) == ("1", "duckdb") and "audit_queries" in lab["executed_sql"]
+        assert lab["person_level"] == "false"  # a count: no personal column named or selected by *
         # Landed and loaded like any batch: every record passes the audit suite (path among the known paths).
         ensure_tables(cfg)
         result = load(land_window("audit.queries", *window, cfg).batch_id, cfg)

@@ -130,3 +130,28 @@ def test_posted_events_land_through_the_audit_source(collector):
         ("li.na", "trino", "false"),
     ]
     assert json.loads(records[0]["tables"]) == ["marts.dim_person"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "person_level"),
+    [
+        ("select jurisdiction_code, count(*) from marts.dim_person group by 1", False),
+        ("select full_name from marts.dim_person", True),  # a personal column by name
+        ("select * from marts.dim_person", True),  # its dataset has full_name
+        ("select * from marts.metric_hotel_stays_daily", False),  # its dataset has no personal column
+        ("select * from bronze.hotel__registrations", True),  # no dataset: columns unknown
+        ("select count(*) from dim_person where id_token = 'x'", True),  # default schema, a token column
+        ("selec nonsense from", True),  # unparseable: the auditor should look
+        ("", False),
+    ],
+)
+def test_sql_lab_queries_are_person_level_when_they_read_personal_columns(sql, person_level):
+    """Superset SQL Lab runs arbitrary SQL: the collector judges it by the columns it names, and by the dataset's
+    columns for a select *, so the audit's person-level count includes SQL Lab."""
+    from huitong.audit import _sql_person_level
+
+    datasets = {
+        "marts.dim_person": ["entity_id", "full_name", "id_token", "jurisdiction_code"],
+        "marts.metric_hotel_stays_daily": ["stay_date", "district_code", "stays"],
+    }
+    assert _sql_person_level(sql, "marts", datasets) is person_level
