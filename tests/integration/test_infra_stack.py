@@ -201,3 +201,25 @@ def test_k8s_values_parse_and_take_the_compiled_policy():
     assert init["initContainers"][0]["command"][1:4] == ["-m", "huitong.serving.superset_assets", "render"]
     assert "import_assets.py /rendered/assets" in init["initscript"]
     assert "superset_security.py" in init["initscript"] and "rules.json" in init["initscript"]
+
+
+def test_the_pipeline_signs_in_to_trino_as_the_policys_service_user_over_https():
+    """Trino's coordinator authenticates with passwords over HTTPS (and then refuses unauthenticated HTTP), so the
+    pipeline's dbt target and `huitong query` must use its HTTPS port, a password login, and a user the policy
+    knows as a service."""
+    from huitong.policy import Policy, repo_policy_file
+
+    done = _compose("--env-file", str(INFRA / ".env.example"), "config", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    env = json.loads(done.stdout)["services"]["airflow-scheduler"]["environment"]
+    properties = (INFRA / "trino" / "etc" / "config.properties").read_text()
+    assert "http-server.authentication.type=PASSWORD" in properties
+    https_port = re.search(r"^http-server\.https\.port=(\d+)$", properties, re.M).group(1)
+    assert (env["HUITONG_TRINO_SCHEME"], env["HUITONG_TRINO_PORT"], env["HUITONG_TRINO_AUTH"]) == (
+        "https",
+        https_port,
+        "ldap",
+    )
+    assert env["HUITONG_TRINO_PASSWORD"]
+    pipeline = {u.name: u for u in Policy.load(repo_policy_file()).document.users}[env["HUITONG_TRINO_USER"]]
+    assert pipeline.service and "data_engineer" in pipeline.roles
