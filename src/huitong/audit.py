@@ -313,17 +313,23 @@ def _instant(value: Any) -> datetime | None:
 
 
 def serve_collector(host: str, port: int, cfg: Settings | None = None, ready=None) -> None:
-    """The audit collector Trino's HTTP event listener posts to (POST /v1/trino-events, one event or a list). Each
-    completed query becomes one line of the audit log; anything else is acknowledged and ignored, so Trino does
-    not retry it. Runs until interrupted."""
+    """The audit collector Trino's HTTP event listener posts to (POST /v1/trino-events, one event or a list, with
+    ``Authorization: Bearer <Settings.audit_token>``: a post without it is refused, so no one else can add to or
+    flood the trail). Each completed query becomes one line of the audit log; anything else is acknowledged and
+    ignored, so Trino does not retry it. Runs until interrupted."""
+    import hmac
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     cfg = cfg or settings()
+    expected = f"Bearer {cfg.audit_token}".encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             if self.path.rstrip("/") != "/v1/trino-events":
                 self.send_error(404)
+                return
+            if not hmac.compare_digest((self.headers.get("Authorization") or "").encode(), expected):
+                self.send_error(401, "Authorization: Bearer <HUITONG_AUDIT_TOKEN> required")
                 return
             try:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")

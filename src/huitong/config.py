@@ -190,6 +190,15 @@ class Settings:
         return key.encode()
 
     @property
+    def audit_token(self) -> str:
+        """Bearer token Trino's event listener sends to the audit collector, so nothing else can write the trail."""
+        return self._secret(
+            "HUITONG_AUDIT_TOKEN",
+            "audit.token",
+            "The audit collector accepts Trino's events only with this token (event-listener.properties).",
+        )
+
+    @property
     def hotel_api_token(self) -> str:
         """Bearer token of the hotel registration API (the simulator reads the same setting to check it)."""
         return self._secret(

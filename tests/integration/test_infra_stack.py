@@ -106,6 +106,13 @@ def test_trino_audit_events_reach_the_audit_dag():
     command = collector["command"]
     assert command[-5:-2] == ["collect", "--host", "0.0.0.0"] and "audit" in command
     assert (uri.hostname, uri.port, uri.path) == ("audit-collector", int(command[-1]), "/v1/trino-events")
+    # The listener authenticates with the token the collector checks, from the same .env value.
+    assert (
+        "http-event-listener.connect-http-headers=Authorization: Bearer ${ENV:HUITONG_AUDIT_TOKEN}"
+        in listener
+    )
+    token = services["trino-coordinator"]["environment"]["HUITONG_AUDIT_TOKEN"]
+    assert token and collector["environment"]["HUITONG_AUDIT_TOKEN"] == token
 
     def state_mount(service: dict) -> str:
         home = service["environment"]["HUITONG_HOME"]

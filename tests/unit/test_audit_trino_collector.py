@@ -114,13 +114,23 @@ def collector(huitong_home):
 
 def test_posted_events_land_through_the_audit_source(collector):
     cfg, url = collector
-    assert requests.post(f"{url}/v1/trino-events", json=ANSWERED, timeout=10).status_code == 200
+    auth = {"Authorization": f"Bearer {cfg.audit_token}"}
+    # Without the token (or with another) nothing is written: only Trino's listener may add to the trail.
+    assert requests.post(f"{url}/v1/trino-events", json=ANSWERED, timeout=10).status_code == 401
+    assert requests.post(f"{url}/v1/trino-events", json=ANSWERED, headers={"Authorization": "Bearer x"},
+                         timeout=10).status_code == 401  # fmt: skip
+    assert requests.post(f"{url}/v1/trino-events", json=ANSWERED, headers=auth, timeout=10).status_code == 200
     assert (
-        requests.post(f"{url}/v1/trino-events", json=[DENIED, {"splitId": "1"}], timeout=10).status_code
+        requests.post(
+            f"{url}/v1/trino-events", json=[DENIED, {"splitId": "1"}], headers=auth, timeout=10
+        ).status_code
         == 200
     )
-    assert requests.post(f"{url}/v1/trino-events", data=b"{not json", timeout=10).status_code == 400
-    assert requests.post(f"{url}/elsewhere", json=ANSWERED, timeout=10).status_code == 404
+    assert (
+        requests.post(f"{url}/v1/trino-events", data=b"{not json", headers=auth, timeout=10).status_code
+        == 400
+    )
+    assert requests.post(f"{url}/elsewhere", json=ANSWERED, headers=auth, timeout=10).status_code == 404
     # The audit source's hourly window picks the lines up by their time, like `huitong query`'s own lines.
     start = datetime(2026, 11, 23, 8, tzinfo=UTC)
     [part] = list(SOURCE.extract(start, start + timedelta(hours=1), cfg))

@@ -25,7 +25,14 @@ def _load_edited(tmp_path, old: str, new: str) -> tuple[PolicyError, int]:
 def test_the_committed_policy_loads():
     doc = Policy.load(repo_policy_file()).document
     assert [r.name for r in doc.roles] == ["data_engineer", "auditor", "leadership", "district_analyst"]
-    assert set(doc.restricted_schemas) == {"landing", "bronze", "quarantine", "ops", "staging", "intermediate"}
+    assert set(doc.restricted_schemas) == {
+        "landing",
+        "bronze",
+        "quarantine",
+        "ops",
+        "staging",
+        "intermediate",
+    }
     assert doc.shared_schemas == ("marts",)  # raw identifiers stop below the marts
 
 
