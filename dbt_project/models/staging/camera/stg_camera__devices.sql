@@ -32,7 +32,7 @@ select
     device_id,
     snapshot_date,
     platform_id,
-    case substr(platform_id, 9, 2) when '00' then '天网' when '01' then '雪亮' when '03' then '慧眼' end as programme,
+    {{ camera_programme('platform_id') }} as programme,
     substr(device_id, 1, 8) as centre_code,
     substr(device_id, 9, 2) as industry_code,
     substr(device_id, 11, 3) as device_type_code,

@@ -11,8 +11,7 @@ select
     trim(event_id) as event_id,
     trim(device_id) as device_id,
     trim(platform_id) as platform_id,
-    case substr(trim(platform_id), 9, 2) when '00' then '天网' when '01' then '雪亮' when '03' then '慧眼' end
-        as programme,
+    {{ camera_programme('trim(platform_id)') }} as programme,
     case upper(trim(event)) when 'ON' then 'online' when 'OFF' then 'offline' end as status,
     {{ parse_iso_timestamp('event_time') }} as event_at,
     {{ local_date(parse_iso_timestamp('event_time')) }} as event_date,
