@@ -1,13 +1,14 @@
 {#- 安全感和满意度调查 One row per anonymous survey answer: sense of security and law-enforcement satisfaction (the
-    survey records no respondent). -#}
+    survey records no respondent). Which answers count is the KPIs' definition, so it lives here, not in staging. -#}
 select
     response_id,
     survey_wave,
     survey_date,
     answer,
-    is_feeling_safe,
+    answer in ('很安全', '比较安全') as is_feeling_safe,
     satisfaction,
-    is_satisfied,
+    -- null when the question was not answered (or not yet asked): the satisfaction rate's denominator skips it
+    case when satisfaction is not null then satisfaction in ('满意', '比较满意') end as is_satisfied,
     district_code as jurisdiction_code,
     police_station_code,
     batch_id

@@ -15,10 +15,7 @@ select
     trim(district_code) as district_code,
     nullif(trim(police_station_code), '') as police_station_code,
     trim(answer) as answer,
-    trim(answer) in ('很安全', '比较安全') as is_feeling_safe,
     nullif(trim(satisfaction), '') as satisfaction,
-    -- null when the question was not answered (or not yet asked): the satisfaction rate's denominator skips it
-    case when nullif(trim(satisfaction), '') is not null then trim(satisfaction) in ('满意', '比较满意') end as is_satisfied,
     {{ parse_iso_timestamp('updated_at') }} as source_updated_at,
     cast(export_date as date) as export_date,
     _batch_id as batch_id,
