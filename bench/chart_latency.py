@@ -132,7 +132,7 @@ def synthetic_facts(con: duckdb.DuckDBPyConnection, incidents: int, seed: int) -
     )  # fmt: skip
     con.execute("CREATE TABLE marts.fct_survey_responses AS SELECT * FROM survey_arrow")
     # 追逃: fugitive records (one per 50 incidents, some registered years before) counted per day and district, the
-    # shape int_public_safety__fugitive_events has; ~60% caught, a few weeks after registration.
+    # shape int_public_safety_fugitive_events has; ~60% caught, a few weeks after registration.
     f = max(500, n // 50)
     backlog = np.where(rng.random(f) < 0.3, rng.integers(0, 3 * 365, f), 0)
     registered = days(f) - backlog.astype("timedelta64[D]")
@@ -149,7 +149,7 @@ def synthetic_facts(con: duckdb.DuckDBPyConnection, incidents: int, seed: int) -
         }),
     )  # fmt: skip
     con.execute(
-        "CREATE TABLE intermediate.int_public_safety__fugitive_events AS SELECT event_date, jurisdiction_code, "
+        "CREATE TABLE intermediate.int_public_safety_fugitive_events AS SELECT event_date, jurisdiction_code, "
         "event, count(*) AS events FROM fugitive_arrow GROUP BY ALL"
     )
     con.execute(

@@ -7,7 +7,7 @@ with registry as (
 ),
 
 records as (
-    select * from {{ ref('int_industry__collection_records') }}
+    select * from {{ ref('int_industry_collection_records') }}
 ),
 
 as_of as (

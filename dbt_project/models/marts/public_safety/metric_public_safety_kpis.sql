@@ -31,7 +31,7 @@ survey as (
                       'satisfaction_responses': 'is_satisfied is not null', 'satisfied': 'is_satisfied'}) }}
 ),
 
-{%- set fugitive_events = ref('int_public_safety__fugitive_events') %}
+{%- set fugitive_events = ref('int_public_safety_fugitive_events') %}
 
 fugitives as (
     {{ period_counts(fugitive_events, 'event_date',

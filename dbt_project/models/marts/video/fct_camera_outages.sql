@@ -11,5 +11,5 @@ select
     o.repair_hours,
     o.repaired_at is not null as is_repaired,
     c.jurisdiction_code
-from {{ ref('int_video__outages') }} as o
+from {{ ref('int_video_outages') }} as o
 left join {{ ref('dim_camera') }} as c on c.device_id = o.device_id
