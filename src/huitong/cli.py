@@ -306,13 +306,10 @@ def lake_compact(
     (`huitong lake retention`)."""
     from pyiceberg.exceptions import NoSuchTableError
 
-    from huitong.lake.compaction import compact_lake, compact_table
+    from huitong.lake.compaction import compact_lake
 
     try:
-        if tables:
-            outcomes = [compact_table(t, min_files=min_files, dry_run=dry_run) for t in tables]
-        else:
-            outcomes = compact_lake(min_files=min_files, dry_run=dry_run)
+        outcomes = compact_lake(tables=tables or None, min_files=min_files, dry_run=dry_run)
     except (ValueError, NoSuchTableError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

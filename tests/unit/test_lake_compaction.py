@@ -89,6 +89,18 @@ def test_a_table_whose_last_batch_never_reached_the_ledger_is_left_alone(huitong
     assert compaction.compact_table(TABLE, min_files=8).files_before == 8
 
 
+def test_a_run_reads_the_ledger_once_for_all_its_tables(huitong_home, monkeypatch):
+    """Whether a table's last batch finished is asked of the ledger, read once per run, not once per table."""
+    load_days(MARCH, 8)
+    other = "bronze.test__others"
+    bronze.replace_window(other, rows(MARCH, "o1"), MARCH, MARCH + DAY, batch_id="o1")
+    reads = []
+    real = compaction.complete_batches
+    monkeypatch.setattr(compaction, "complete_batches", lambda catalog: reads.append(1) or real(catalog))
+    outcomes = compaction.compact_lake(tables=[TABLE, other], min_files=8, dry_run=True)
+    assert [o.table for o in outcomes] == [TABLE, other] and len(reads) == 1
+
+
 def test_files_written_before_a_column_was_added_are_read_with_it_as_null(huitong_home):
     load_days(MARCH, 4)
     load_days(MARCH + 4 * DAY, 4, extra={"room_no": "301"})  # the source started sending a field

@@ -14,9 +14,11 @@ ledger lacks is left alone (see ``_unfinished_batch``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyiceberg.expressions import AlwaysTrue
@@ -24,6 +26,8 @@ from pyiceberg.io.pyarrow import ArrowScan, _dataframe_to_data_files
 
 from huitong.config import Settings, settings
 from huitong.lake.catalog import NAMESPACES, get_catalog, with_commit_retry
+from huitong.lake.duck import GATED_NAMESPACES, complete_batches
+from huitong.lake.maintenance import BATCH_PROPERTY
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +66,41 @@ def compact_table(
 ) -> TableCompaction:
     """Rewrite the small files of each partition of ``identifier`` that holds at least ``min_files`` of them
     (default: HUITONG_COMPACT_MIN_FILES; fewer are left alone, as rewriting them would cost more than it saves)."""
+    return compact_lake(cfg, tables=[identifier], min_files=min_files, dry_run=dry_run)[0]
+
+
+def compact_lake(
+    cfg: Settings | None = None,
+    *,
+    tables: list[str] | None = None,
+    min_files: int | None = None,
+    dry_run: bool = False,
+) -> list[TableCompaction]:
+    """``compact_table`` for each of ``tables`` (default: every table Huitong writes: bronze, quarantine, ops). The
+    ledger's batch ids, which decide whether a bronze or quarantine table's last batch finished, are read once for
+    the run: a batch that finishes meanwhile only makes its table wait for the next run."""
     cfg = cfg or settings()
     min_files = cfg.compact_min_files if min_files is None else min_files
     if min_files < 2:
         raise ValueError(f"min_files must be at least 2 (one file is already compact), got {min_files}")
+    catalog = get_catalog(cfg)
+    if tables is None:
+        tables = sorted(f"{ns}.{name}" for ns in NAMESPACES for _, name in catalog.list_tables(ns))
+    ledger = functools.cache(lambda: complete_batches(catalog))
+    return [_compact(identifier, cfg, min_files, dry_run, ledger) for identifier in tables]
+
+
+def _compact(
+    identifier: str, cfg: Settings, min_files: int, dry_run: bool, ledger: Callable[[], set[str] | None]
+) -> TableCompaction:
+    """One table's compaction; ``ledger()``: the batch ids with a ledger row (huitong.lake.duck.complete_batches)."""
 
     def attempt() -> TableCompaction:
         table = get_catalog(cfg).load_table(identifier)
         outcome = TableCompaction(identifier, dry_run=dry_run)
         if table.current_snapshot() is None:
             return outcome
-        unfinished = _unfinished_batch(identifier, table, cfg)
+        unfinished = _unfinished_batch(identifier, table, ledger)
         if unfinished:
             # Readers see such a table as of its snapshot before that batch (huitong.lake.duck): a window whose
             # reload was killed keeps its previous content until the batch is re-run. A compaction on top would
@@ -119,17 +147,14 @@ def compact_table(
     return outcome
 
 
-def _unfinished_batch(identifier: str, table, cfg: Settings) -> str | None:
+def _unfinished_batch(identifier: str, table, ledger: Callable[[], set[str] | None]) -> str | None:
     """The batch of a bronze or quarantine table's current snapshot, when the ledger lacks it (its load stopped
     before the ledger commit)."""
-    from huitong.lake.duck import GATED_NAMESPACES, complete_batches
-    from huitong.lake.maintenance import BATCH_PROPERTY
-
     if identifier.split(".")[0] not in GATED_NAMESPACES:
         return None
     summary = table.current_snapshot().summary
     batch = summary.additional_properties.get(BATCH_PROPERTY) if summary else None
-    complete = complete_batches(get_catalog(cfg)) if batch else None
+    complete = ledger() if batch else None
     return batch if complete is not None and batch not in complete else None
 
 
@@ -145,12 +170,3 @@ def _bins(tasks: list) -> list[list]:
         bins[-1].append(task)
         size += task.file.file_size_in_bytes
     return bins
-
-
-def compact_lake(
-    cfg: Settings | None = None, *, min_files: int | None = None, dry_run: bool = False
-) -> list[TableCompaction]:
-    """``compact_table`` for every table Huitong writes (bronze, quarantine, ops)."""
-    catalog = get_catalog(cfg)
-    identifiers = sorted(f"{ns}.{name}" for ns in NAMESPACES for _, name in catalog.list_tables(ns))
-    return [compact_table(i, cfg, min_files=min_files, dry_run=dry_run) for i in identifiers]
