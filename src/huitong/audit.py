@@ -155,11 +155,9 @@ def superset_entries(uri: str, start: datetime, end: datetime, profile: str) -> 
         if path == "superset_sql_lab":
             sql = payload.get("sql") or ""
             database = payload.get("database_id")
+            tables_read, person_level = _sql_reads(sql, payload.get("schema"), dataset_columns)
             entry.update(
-                sql=sql,
-                engine=backends.get(_int(database)),
-                tables=_sql_tables(sql, payload.get("schema")),
-                person_level=_sql_person_level(sql, payload.get("schema"), dataset_columns),
+                sql=sql, engine=backends.get(_int(database)), tables=tables_read, person_level=person_level
             )
             done = _sql_lab_run(lab, payload.get("client_id"), row.username, sql, row.dttm)
             if done is not None:
@@ -218,47 +216,26 @@ def _datasource_id(payload: Mapping[str, Any]) -> int | None:
     return _int(str(source or "").split("__", 1)[0])
 
 
-def _sql_person_level(sql: str, schema: str | None, dataset_columns: dict[str, list[str]]) -> bool:
-    """Whether SQL Lab text reads personal data: a column it names is of a personal class, or it selects ``*``
-    from a table with such a column (its Superset dataset's columns) or from a table Superset has no columns for.
-    Text that cannot be parsed counts as person-level: the auditor should look at it."""
+def _sql_reads(sql: str, schema: str | None, dataset_columns: dict[str, list[str]]) -> tuple[list[str], bool]:
+    """What SQL Lab text reads, parsed once (best effort): the schema.table names, and whether it reads personal
+    data (a column it names is of a personal class, or it selects ``*`` from a table with such a column, by its
+    Superset dataset's columns, or from a table Superset has no columns for). Text that cannot be parsed names no
+    table and counts as person-level: the auditor should look at it."""
     import sqlglot
     from sqlglot import exp
 
-    if not sql.strip():
-        return False
     try:
         trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
     except sqlglot.errors.ParseError:
-        return True
-    for tree in trees:
-        if _person_level(c.name for c in tree.find_all(exp.Column)):
-            return True
-        if any(not isinstance(star.parent, exp.Func) for star in tree.find_all(exp.Star)):  # not count(*)
-            for table in tree.find_all(exp.Table):
-                name = ".".join(p for p in (table.db or schema, table.name) if p).lower()
-                known = dataset_columns.get(name)
-                if known is None or _person_level(known):
-                    return True
-    return False
-
-
-def _sql_tables(sql: str, schema: str | None) -> list[str]:
-    """schema.table read by SQL Lab text, best effort (an unparseable text reads nothing the auditor can name)."""
-    import sqlglot
-    from sqlglot import exp
-
-    try:
-        trees = sqlglot.parse(sql, read="duckdb")
-    except sqlglot.errors.ParseError:
-        return []
-    names = {
-        ".".join(p for p in (t.db or schema, t.name) if p).lower()
-        for tree in trees
-        if tree is not None
-        for t in tree.find_all(exp.Table)
-    }
-    return sorted(names)
+        return [], True
+    tables = [(tree, ".".join(p for p in (t.db or schema, t.name) if p).lower())
+              for tree in trees for t in tree.find_all(exp.Table)]  # fmt: skip
+    person_level = any(_person_level(c.name for c in tree.find_all(exp.Column)) for tree in trees) or any(
+        (dataset_columns.get(name) is None or _person_level(dataset_columns[name]))
+        and any(not isinstance(star.parent, exp.Func) for star in tree.find_all(exp.Star))  # not count(*)
+        for tree, name in tables
+    )
+    return sorted({name for _, name in tables}), person_level
 
 
 # ---- Trino: the HTTP event listener's QueryCompletedEvent ----------------------------------------------------

@@ -158,10 +158,10 @@ def test_posted_events_land_through_the_audit_source(collector):
 def test_sql_lab_queries_are_person_level_when_they_read_personal_columns(sql, person_level):
     """Superset SQL Lab runs arbitrary SQL: the collector judges it by the columns it names, and by the dataset's
     columns for a select *, so the audit's person-level count includes SQL Lab."""
-    from huitong.audit import _sql_person_level
+    from huitong.audit import _sql_reads
 
     datasets = {
         "marts.dim_person": ["entity_id", "full_name", "id_token", "jurisdiction_code"],
         "marts.metric_hotel_stays_daily": ["stay_date", "district_code", "stays"],
     }
-    assert _sql_person_level(sql, "marts", datasets) is person_level
+    assert _sql_reads(sql, "marts", datasets)[1] is person_level

@@ -33,9 +33,8 @@ class SupersetServer:
     home: Path
     serving_db: Path
     port: int = field(default_factory=free_port)
-    admin_password: str = field(
-        default_factory=lambda: secrets.token_urlsafe(16)
-    )  # per instance, never fixed
+    # Random per instance: no password is written into the package.
+    admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     state_dir: Path | None = None  # Superset's metadata DB, pid and log; default HUITONG_HOME/superset
     extra_env: dict[str, str] = field(default_factory=dict)
 
