@@ -198,11 +198,10 @@ def digest_floor(prepared) -> dict[str, float]:
     """hashlib's sha256 alone over the JSON texts of the batch's bronze rows (the texts ``_record_hash`` is the
     sha256 of, built before the clock starts): the least time any load that keeps the lake's record hashes spends
     hashing. One thread: hashlib holds the GIL for inputs this short (under 2 KiB)."""
-    from huitong.lake.records import json_texts, sha256_hex
+    from huitong.lake.records import json_text_slices, sha256_hex
 
-    rows = prepared.good.select(list(prepared.source.columns))
-    texts = [json_texts(rows.slice(start, 1 << 17))[0] for start in range(0, rows.num_rows, 1 << 17)]
-    return clocked("digest_floor", lambda: [sha256_hex(slice_texts) for slice_texts in texts])[1]
+    slices = json_text_slices(prepared.good.select(list(prepared.source.columns)))
+    return clocked("digest_floor", lambda: [sha256_hex(texts) for _, (texts, _) in slices])[1]
 
 
 def repeated(store: Path, key: str, times: tuple[str, ...], rows: int) -> list[dict]:

@@ -82,6 +82,12 @@ def json_texts(table: pa.Table, sort_keys: bool = True) -> tuple[pa.Array, np.nd
     return pc.binary_join_element_wise(*pieces, literal + "}", ""), controls
 
 
+def json_text_slices(table: pa.Table) -> list[tuple[int, tuple[pa.Array, np.ndarray]]]:
+    """``json_texts`` of the table's rows, _SLICE rows at a time (one string array of every row's text could pass
+    Arrow's 2 GiB limit): each slice's first row and its texts and control-character flags."""
+    return [(start, json_texts(table.slice(start, _SLICE))) for start in range(0, table.num_rows, _SLICE)]
+
+
 def _utf8_bytes(values: pa.Array) -> np.ndarray:
     """The bytes of a string array's values, as a view of its data buffer."""
     bounds, data = string_buffers(values)
@@ -109,8 +115,7 @@ def record_hashes(
     if not table.num_rows:
         return pa.array([], pa.string())
     hashes, redo = [], set()
-    for start in range(0, table.num_rows, _SLICE):
-        texts, controls = json_texts(table.slice(start, _SLICE))
+    for start, (texts, controls) in json_text_slices(table):
         hashes.append(sha256_hex(texts))
         redo |= set((np.flatnonzero(controls) + start).tolist())
     width = table.num_columns
