@@ -1,8 +1,9 @@
 """Lake maintenance (daily). First compaction: each partition's small data files (a batch's own) are rewritten as one,
 so commits stay fast as batches accumulate. Then retention: personal records past HUITONG_RETENTION_DAYS leave
 bronze, the quarantine and landing; Iceberg snapshots past HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still
-holds removed records) are expired and their files deleted. The next transform rebuilds the marts without the
-removed records. See docs/operations.md.
+holds removed records) are expired and their files deleted; Spark outputs not written for
+HUITONG_SPARK_OUTPUT_KEEP_DAYS are removed. The next transform rebuilds the marts without the removed records. See
+docs/operations.md.
 """
 
 from __future__ import annotations

@@ -276,7 +276,8 @@ def lake_retention(
     ] = False,
 ) -> None:
     """Remove personal records older than HUITONG_RETENTION_DAYS (bronze, quarantine, landing), expire snapshots
-    older than HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still holds removed records) and their files."""
+    older than HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still holds removed records) and their files,
+    and remove the Spark outputs under $HUITONG_HOME/spark not written for HUITONG_SPARK_OUTPUT_KEEP_DAYS."""
     from huitong.lake.retention import apply_retention
 
     typer.echo(str(apply_retention(dry_run=dry_run)))

@@ -88,6 +88,10 @@ class Settings:
     # The ops tables (batch ledger, validation results) are never rolled back, and every commit copies their
     # snapshot history (bench/commit_growth.py): a shorter history is kept.
     ops_snapshot_keep_days: int = 1
+    # The Spark jobs' local outputs (spark_dir) are working copies of lake data, bronze-shaped or person-level: a
+    # dataset last written longer ago than this is removed, so an expired record outlives bronze there this long
+    # at most.
+    spark_output_keep_days: int = 7
     # Compaction (huitong.lake.compaction): a partition's small data files are rewritten as one once it holds this
     # many.
     compact_min_files: int = 8
@@ -245,6 +249,7 @@ def load_settings() -> Settings:
         retention_days=_int_env("HUITONG_RETENTION_DAYS", 730),
         snapshot_keep_days=_int_env("HUITONG_SNAPSHOT_KEEP_DAYS", 7),
         ops_snapshot_keep_days=_int_env("HUITONG_OPS_SNAPSHOT_KEEP_DAYS", 1),
+        spark_output_keep_days=_int_env("HUITONG_SPARK_OUTPUT_KEEP_DAYS", 7),
         compact_min_files=_int_env("HUITONG_COMPACT_MIN_FILES", 8),
         superset_metadata_uri=_env(
             "HUITONG_SUPERSET_METADATA_URI",

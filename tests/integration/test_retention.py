@@ -1,9 +1,11 @@
 """Retention on a real lake: parcel waybills (personal: senders and recipients) from an old and a recent day are
 loaded; retention removes the old day's rows from bronze and the quarantine, its landed batch, every snapshot that
-still held them and their data files, and keeps the recent day. A dry run changes nothing."""
+still held them and their data files, and a Spark output written then, and keeps the recent day. A dry run changes
+nothing."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -36,7 +38,13 @@ def lake(tmp_path_factory):
             load(land_window("parcel", day, day + timedelta(days=1), cfg).batch_id, cfg)
             for day in (OLD_DAY, NEW_DAY)
         ]
-        yield load_settings(), batches
+        cfg = load_settings()
+        # A Spark backfill of the old day, written then (outside Iceberg: retention removes the dataset whole).
+        spark_output = cfg.spark_dir / "backfill" / "bronze" / "parcel__waybills"
+        spark_output.mkdir(parents=True)
+        (spark_output / "part-00000.parquet").write_bytes(b"PAR1")
+        os.utime(spark_output / "part-00000.parquet", (OLD_DAY.timestamp(), OLD_DAY.timestamp()))
+        yield cfg, batches
 
 
 def rows_by_day(cfg, identifier: str) -> dict[str, int]:
@@ -65,6 +73,8 @@ def test_dry_run_changes_nothing(lake):
     table = table.refresh()
     assert (table.scan().to_arrow().num_rows, len(table.snapshots()), data_files(table)) == before
     assert len(list_batches("parcel", "waybills", cfg)) == 2
+    assert report.spark_outputs_removed == ["backfill/bronze/parcel__waybills"]
+    assert (cfg.spark_dir / "backfill" / "bronze" / "parcel__waybills").is_dir()
 
 
 def test_retention_removes_old_personal_records_everywhere_and_keeps_recent_ones(lake):
@@ -86,6 +96,9 @@ def test_retention_removes_old_personal_records_everywhere_and_keeps_recent_ones
     assert all(d >= "2026-02-15" for d in rows_by_day(cfg, QUARANTINE))
     # The old landed batch is gone, the recent one stays.
     assert list_batches("parcel", "waybills", cfg) == [new.batch_id]
+    # So is the Spark copy of it.
+    assert report.spark_outputs_removed == ["backfill/bronze/parcel__waybills"]
+    assert not (cfg.spark_dir / "backfill").exists()
     # No snapshot can bring the old records back, and their files are gone from the warehouse.
     table = catalog.load_table("bronze.parcel__waybills")
     assert [s.snapshot_id for s in table.snapshots()] == [table.current_snapshot().snapshot_id]

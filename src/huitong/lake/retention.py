@@ -14,6 +14,10 @@ its last few releases (huitong.serving.publish), so the records leave those with
 Sources without personal records (reference registries, camera devices, aggregate police exports) keep their
 history; only their snapshots are expired, as are the ops tables' (the batch ledger and validation results), kept
 ``ops_snapshot_keep_days``.
+
+The Spark jobs' local outputs (``Settings.spark_dir``: bronze-shaped backfills, person resolution) copy lake data
+outside Iceberg, where no row delete reaches: a dataset last written more than ``spark_output_keep_days`` ago is
+removed whole. What must last is loaded into the lake, where the rules above apply.
 """
 
 from __future__ import annotations
@@ -60,13 +64,16 @@ class RetentionReport:
     snapshot_cutoff: datetime
     dry_run: bool
     tables: list[TableRetention] = field(default_factory=list)
+    spark_outputs_removed: list[str] = field(default_factory=list)  # datasets, relative to Settings.spark_dir
 
     def __str__(self) -> str:
         head = (
             f"retention: personal records before {self.cutoff.isoformat()} removed; snapshots before "
             f"{self.snapshot_cutoff.isoformat()} expired{' (dry run: nothing changed)' if self.dry_run else ''}"
         )
-        return "\n".join([head, *map(str, self.tables)])
+        spark = [f"spark outputs removed: {len(self.spark_outputs_removed)}",
+                 *(f"  {path}" for path in self.spark_outputs_removed)]  # fmt: skip
+        return "\n".join([head, *map(str, self.tables), *spark])
 
 
 def _older_than(cutoff: datetime):
@@ -103,6 +110,42 @@ def _expire_and_clean(table, before: datetime | None, dry_run: bool) -> tuple[in
                 path.unlink()
                 removed += 1
     return len(old), removed
+
+
+def stale_spark_outputs(root: Path, before: datetime) -> list[Path]:
+    """The datasets under ``root`` (folders holding files: Parquet parts, ``_SUCCESS``, a failed write's
+    leftovers) with no file written since ``before`` in them or below them (a folder being written has new files)."""
+    datasets: set[Path] = set()
+    newest: dict[Path, float] = {}
+    for path in root.rglob("*") if root.is_dir() else ():
+        if (
+            path.is_file() and path.parent != root
+        ):  # Spark writes folders; a loose file there is not its output
+            datasets.add(path.parent)
+            mtime = path.stat().st_mtime
+            for folder in path.parents:
+                if folder == root:
+                    break
+                newest[folder] = max(newest.get(folder, 0.0), mtime)
+    stale = {folder for folder in datasets if newest[folder] < before.timestamp()}
+    # A stale dataset inside another stale one goes with it.
+    return sorted(folder for folder in stale if not stale.intersection(folder.parents))
+
+
+def remove_spark_outputs(cfg: Settings, before: datetime, dry_run: bool = False) -> list[str]:
+    """Remove (unless ``dry_run``) the ``stale_spark_outputs`` of ``cfg.spark_dir``; their paths, relative to it."""
+    root = cfg.spark_dir
+    removed = []
+    for folder in stale_spark_outputs(root, before):
+        removed.append(str(folder.relative_to(root)))
+        if not dry_run:
+            shutil.rmtree(folder)
+            # Folders the removal left empty (spark/backfill/bronze) go too; the root stays.
+            for parent in folder.parents:
+                if parent == root or any(parent.iterdir()):
+                    break
+                parent.rmdir()
+    return removed
 
 
 def apply_retention(
@@ -168,4 +211,9 @@ def apply_retention(
         table = catalog.load_table(entry.table)
         entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, ops_cutoff, dry_run)
         report.tables.append(entry)
+    report.spark_outputs_removed = remove_spark_outputs(
+        cfg, now - timedelta(days=cfg.spark_output_keep_days), dry_run
+    )
+    for path in report.spark_outputs_removed:
+        log.info("retention: spark output %s removed", path)
     return report
