@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
+from huitong_dags import DEFAULT_ARGS, SCHEDULE_START, every, land_and_load
 
 with DAG(
     dag_id="hotel",
     description="旅馆业 hotel registrations: API -> landing -> GX -> bronze Iceberg (+ quarantine, ledger)",
     schedule=every("@daily"),
-    start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
-    catchup=False,
+    start_date=SCHEDULE_START,
+    catchup=True,  # a missed interval's records are never in a later one
     max_active_runs=4,
     default_args=DEFAULT_ARGS,
     tags=["source", "hotel"],

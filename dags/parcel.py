@@ -6,18 +6,17 @@ re-run of an hour lands the same files again (same batch id) and replaces that h
 
 from __future__ import annotations
 
-import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
+from huitong_dags import DEFAULT_ARGS, SCHEDULE_START, WINDOW, bronze_asset, every, huitong
 
 with DAG(
     dag_id="parcel",
     description="寄递实名 waybills: JSON Lines drop (gz or not) -> landing -> GX -> bronze Iceberg (+ quarantine, ledger)",
     schedule=every("@hourly"),
-    start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
-    catchup=False,
+    start_date=SCHEDULE_START,
+    catchup=True,  # a missed interval's records are never in a later one
     max_active_runs=4,
     default_args=DEFAULT_ARGS,
     tags=["source", "parcel"],

@@ -8,17 +8,16 @@ land task, which retries with backoff until the file arrives.
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
+from huitong_dags import DEFAULT_ARGS, SCHEDULE_START, every, land_and_load
 
 with DAG(
     dag_id="public_safety",
     description="Incidents, disputes, survey answers, fugitives: nightly CSV exports -> landing -> GX -> bronze Iceberg",
     schedule=every("@daily"),
-    start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
-    catchup=False,
+    start_date=SCHEDULE_START,
+    catchup=True,  # a missed interval's records are never in a later one
     max_active_runs=4,
     default_args=DEFAULT_ARGS,
     tags=["source", "public_safety"],

@@ -6,11 +6,10 @@ as updated rows with is_deleted = true. The workers need HUITONG_RENTAL_DSN in t
 
 from __future__ import annotations
 
-import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
+from huitong_dags import DEFAULT_ARGS, SCHEDULE_START, WINDOW, bronze_asset, every, huitong
 
 TABLES = ("landlords", "tenants", "contracts")
 
@@ -18,8 +17,8 @@ with DAG(
     dag_id="rental",
     description="房屋租赁 landlords/tenants/contracts: PostgreSQL by updated_at -> landing -> GX -> bronze Iceberg",
     schedule=every("@hourly"),
-    start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
-    catchup=False,
+    start_date=SCHEDULE_START,
+    catchup=True,  # a missed interval's records are never in a later one
     max_active_runs=2,
     default_args=DEFAULT_ARGS,
     tags=["source", "rental"],

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
-from huitong_dags import CITY_TZ, DEFAULT_ARGS, WINDOW, bronze_asset, every, huitong
+from huitong_dags import DEFAULT_ARGS, SCHEDULE_START, WINDOW, bronze_asset, every, huitong
 
 with DAG(
     dag_id="trade",
     description="二手/废旧物品收购 uploads: CSV (UTF-8/GB18030) and xlsx -> landing -> GX -> bronze Iceberg",
     # Shops upload the day's purchases after closing; 02:00 leaves the night for late uploads.
     schedule=every("0 2 * * *"),
-    start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
-    catchup=False,
+    start_date=SCHEDULE_START,
+    catchup=True,  # a missed interval's records are never in a later one
     max_active_runs=4,
     default_args=DEFAULT_ARGS,
     tags=["source", "trade"],

@@ -30,6 +30,12 @@ DEFAULT_ARGS = {
 }
 
 
+# The first interval the scheduled source DAGs own: history before it is history_load's. They catch up from it
+# (catchup=True): after a scheduler outage every missed interval gets its run, none is skipped. Set it to the day
+# scheduled ingestion went live; `make` sets the day before HUITONG_AS_OF (the demo's history ends at AS_OF).
+SCHEDULE_START = pendulum.parse(os.environ.get("HUITONG_SCHEDULE_START", "2026-01-01"), tz=CITY_TZ)
+
+
 # Every source entity that lands in bronze, with the window size its history is loaded in. A new source adds
 # one line here (and its own DAG file); history_load and the transform's schedule follow from this table.
 SOURCES: dict[str, str] = {

@@ -18,7 +18,8 @@ bag = DagBag()
 print(json.dumps({
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
     "dags": {d.dag_id: {"tasks": sorted(t.task_id for t in d.tasks), "schedule": type(d.timetable).__name__,
-                        "retries": d.default_args.get("retries"),
+                        "retries": d.default_args.get("retries"), "catchup": d.catchup,
+                        "start": d.start_date.isoformat(), "tags": sorted(d.tags),
                         "outlets": {t.task_id: len(t.outlets) for t in d.tasks if t.outlets}}
              for d in bag.dags.values()},
 }))
@@ -28,7 +29,7 @@ print(json.dumps({
 def test_every_dag_imports_with_its_wiring(tmp_path):
     out = subprocess.run(
         [str(VENVS / "airflow" / "bin" / "python"), "-c", PROBE],
-        env=airflow_env(tmp_path),
+        env={**airflow_env(tmp_path), "HUITONG_SCHEDULE_START": "2026-03-01"},
         capture_output=True,
         text=True,
         timeout=300,
@@ -57,3 +58,9 @@ def test_every_dag_imports_with_its_wiring(tmp_path):
     assert {dags[d]["schedule"] for d in ("spark_backfill", "spark_person_er", "spark_marts")} == {
         "NullTimetable"
     }
+    # The interval DAGs catch up from HUITONG_SCHEDULE_START (midnight city time): after an outage no interval is
+    # skipped. The monthly reference snapshot does not need to (its next snapshot holds everything).
+    sources = {d for d, v in dags.items() if "source" in v["tags"]} - {"reference"}
+    assert {"hotel", "rental", "parcel", "trade", "camera", "public_safety", "audit"} <= sources
+    # (Airflow keeps start_date in UTC: 2026-03-01 00:00 +08:00.)
+    assert {(dags[d]["catchup"], dags[d]["start"]) for d in sources} == {(True, "2026-02-28T16:00:00+00:00")}
