@@ -15,6 +15,8 @@ import pytest
 from huitong.er.evaluate import evaluate, score
 from huitong.er.link import link_each
 
+pytestmark = pytest.mark.slow  # the metrics city: simulated, landed, loaded and built with dbt
+
 # The acceptance targets (precision, recall) per entity type.
 TARGETS = {"camera": (0.995, 0.98), "place": (0.995, 0.98), "address": (0.95, 0.90)}
 PRECISION, RECALL = TARGETS["camera"]

@@ -20,6 +20,8 @@ from huitong.lake.retention import apply_retention
 from huitong.simulate.serve_parcel import write_drop
 from tests.integration.source_city import simulated_city
 
+pytestmark = pytest.mark.slow  # simulates a city and lands and loads two days (~11 s)
+
 OLD_DAY = datetime(2026, 2, 3, tzinfo=UTC)
 NEW_DAY = datetime(2026, 2, 20, tzinfo=UTC)
 NOW = datetime(2026, 2, 25, tzinfo=UTC)  # with 10 days' retention: the cutoff is 15 Feb
