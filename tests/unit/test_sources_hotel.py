@@ -48,3 +48,57 @@ def test_a_cursor_that_cannot_be_sent_back_stops_with_a_message(next_cursor, say
     with pytest.raises(SourceUnavailable, match=f"page 1: .*{says}"):
         _extract([page, b'{"data": [], "next_cursor": null}'], landed)
     assert landed == ["page-00001.json"]  # the page itself is landed (and quarantined at load)
+
+
+class _Response:
+    def __init__(self, status: int, headers: dict | None = None, body: bytes = b"{}"):
+        self.status_code, self.headers, self.content, self.text = status, headers or {}, body, body.decode()
+
+
+class _Session:
+    """Answers each get with the next of ``responses``."""
+
+    def __init__(self, responses: list[_Response]):
+        self.responses, self.calls = list(responses), 0
+
+    def get(self, url, params, timeout):
+        self.calls += 1
+        return self.responses.pop(0)
+
+
+@pytest.fixture
+def slept(monkeypatch) -> list[float]:
+    waits: list[float] = []
+    monkeypatch.setattr("huitong.sources.hotel.time.sleep", waits.append)
+    return waits
+
+
+def test_rate_limiting_is_waited_out_as_asked_without_using_up_attempts(slept):
+    date = "Wed, 21 Oct 2099 07:28:00 GMT"  # an HTTP-date Retry-After: waited as far as the 10-minute cap
+    responses = [_Response(429, {"Retry-After": "2"})] * 7 + [_Response(429, {"Retry-After": date})]
+    session = _Session([*responses, _Response(200, body=b'{"data": []}')])
+    assert HotelApiSource()._get(session, "http://h/api", {}) == b'{"data": []}'
+    assert slept == [2.0] * 7 + [600.0]
+
+
+def test_a_server_that_never_stops_pacing_fails_with_a_message(slept):
+    source = HotelApiSource(max_attempts=2, max_rate_limited=3)
+    session = _Session([_Response(429, {"Retry-After": "soon"})] * 10)
+    with pytest.raises(SourceUnavailable, match=r"failed 2 times, last: HTTP 429.*rate-limited 3 times"):
+        source._get(session, "http://h/api", {})
+    assert session.calls == 5 and slept[:3] == [
+        0.5,
+        0.5,
+        0.5,
+    ]  # an unreadable Retry-After: the backoff's delay
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("3", 3.0), ("-4", 0.0), ("1e9", 600.0), ("Sun, 06 Nov 1994 08:49:37 GMT", 0.0), ("Mon, 07 Dec 2026 10:00:30 GMT", 30.0),
+     (None, 1.5), ("soon", 1.5)],
+)  # fmt: skip
+def test_retry_after_reads_seconds_and_http_dates(header, seconds):
+    from huitong.sources.hotel import retry_after
+
+    assert retry_after(header, default=1.5, now=datetime(2026, 12, 7, 10, tzinfo=UTC)) == seconds

@@ -6,6 +6,7 @@ import base64
 import gzip
 import json
 import os
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -46,6 +47,48 @@ def test_truncated_gzip_keeps_its_complete_lines_and_quarantines_the_lost_tail()
     assert len(parsed.errors) == 1
     assert "truncated gzip" in parsed.errors[0][2]
     assert all(r["waybill_no"].startswith("WB") for r in parsed.records)
+
+
+def test_every_member_of_a_concatenated_gzip_is_read():
+    data = gzip.compress(lines(record(1))) + gzip.compress(lines(record(2), record(3)))
+    parsed = SOURCE.parse(name("2025-02-10/10/w.jsonl.gz"), data)
+    assert [r["waybill_no"] for r in parsed.records] == [
+        f"WB{i:012d}" for i in (1, 2, 3)
+    ] and not parsed.errors
+
+
+def test_bytes_after_the_last_gzip_member_are_recorded_not_dropped():
+    parsed = SOURCE.parse(name("2025-02-10/10/w.jsonl.gz"), gzip.compress(lines(record(1))) + b"not gzip")
+    assert [r["waybill_no"] for r in parsed.records] == ["WB000000000001"]
+    [(offset, payload, reason)] = parsed.errors
+    assert "after gzip member 1 are not gzip" in reason and (offset, payload) == (1, "")
+
+
+@pytest.mark.parametrize("cut", ["before_newline", "after_newline"])
+def test_a_gzip_cut_between_records_counts_each_record_once(cut):
+    """The cut falls where the last whole line ends: that line loads, and one row records that the rest is lost
+    (it is never also quarantined as a record)."""
+    text = lines(record(1), record(2))
+    stream = zlib.compressobj(wbits=31)
+    head = stream.compress(text[: -1 if cut == "before_newline" else len(text)]) + stream.flush(
+        zlib.Z_SYNC_FLUSH
+    )
+    parsed = SOURCE.parse(name("2025-02-10/10/w.jsonl.gz"), head)
+    assert [r["waybill_no"] for r in parsed.records] == ["WB000000000001", "WB000000000002"]
+    [(offset, payload, reason)] = parsed.errors
+    assert "truncated gzip" in reason and (offset, payload) == (2, "")
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_record():
+    data = b"\xef\xbb\xbf" + lines(record(1), record(2))
+    for parse in (SOURCE.parse, SOURCE.parse_table):
+        parsed = parse(name("2025-02-10/10/w.jsonl"), data)
+        assert not parsed.errors
+        waybills = parsed.table["waybill_no"].to_pylist() if parsed.table is not None else parsed.records
+        assert [w if isinstance(w, str) else w["waybill_no"] for w in waybills] == [
+            "WB000000000001",
+            "WB000000000002",
+        ]
 
 
 def test_corrupt_gzip_is_one_quarantine_row_holding_the_file():
@@ -135,7 +178,8 @@ def test_lines_read_exactly_as_json_loads_reads_each_line(seed):
     for _ in range(300):
         data = b"\n".join(rng.choice(TRICKY_LINES) for _ in range(rng.randint(0, 8)))
         records, offsets = [], []
-        for number, raw in enumerate(data.split(b"\n")):
+        # A byte order mark opening the part is not part of its first line (one inside the part still is).
+        for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n")):
             try:
                 record = json.loads(raw.decode("utf-8")) if raw.strip() else None
             except ValueError:

@@ -4,6 +4,7 @@ files that cannot be read at all (parcel, trade)."""
 from __future__ import annotations
 
 import base64
+import codecs
 import json
 import re
 from collections.abc import Sequence
@@ -21,7 +22,12 @@ _ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() removes: a line is blank 
 
 def parse_lines(data: bytes, extra: dict[str, str] | None = None) -> ParsedPart:
     """One JSON object per line, values as text (plus ``extra`` columns); blank lines skipped; a line that is not
-    UTF-8, not JSON or not an object is an error row. The line number is the offset."""
+    UTF-8, not JSON or not an object is an error row. The line number is the offset. A UTF-8 byte order mark
+    at the start of the part (Windows tools write one) is not part of the first line."""
+    return _parse_lines(data.removeprefix(codecs.BOM_UTF8), extra)
+
+
+def _parse_lines(data: bytes, extra: dict[str, str] | None) -> ParsedPart:
     parsed = ParsedPart()
     try:  # one decode for the whole part: b"\n" never occurs inside a UTF-8 sequence, so the lines are the same
         lines: list[str] | list[bytes] = data.decode("utf-8").split("\n")
@@ -103,6 +109,7 @@ def parse_lines_table(
     surrogate, bytes that are not UTF-8, or a count of records that is not the count of lines."""
     import pyarrow as pa
 
+    data = data.removeprefix(codecs.BOM_UTF8)
     parsed = ParsedPart()
     # (table, first row, the chunk and its line starts when Arrow read it, the records when parse_lines did)
     pieces: list[tuple[pa.Table, int, tuple | None, list[dict] | None]] = []
@@ -113,7 +120,7 @@ def parse_lines_table(
     for chunk, arrow in zip(chunks, read, strict=True):
         records = None
         if arrow is None:
-            lines = parse_lines(chunk, extra)
+            lines = _parse_lines(chunk, extra)
             parsed.errors += [(first_line + n, payload, reason) for n, payload, reason in lines.errors]
             records = lines.records
             table = _records_table(records)

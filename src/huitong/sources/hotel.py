@@ -7,7 +7,8 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import requests
 
@@ -58,6 +59,24 @@ def _next_cursor(body: bytes, page: int) -> str | None:
     return cursor
 
 
+def retry_after(value: str | None, default: float, now: datetime | None = None) -> float:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110); ``default`` when it is
+    absent or unreadable; never negative, never more than 10 minutes (a misconfigured header must not hang the run)."""
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return default
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        seconds = (moment - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 0.0), 600.0)
+
+
 @dataclass
 class HotelApiSource:
     name: str = "hotel"
@@ -70,11 +89,12 @@ class HotelApiSource:
     watermark_field: str = "updated_at"
     page_size: int = 1000
     max_attempts: int = 6
+    max_rate_limited: int = 100  # 429s waited out per request before it counts as failing
     timeout_s: float = 30.0
 
     def _get(self, session: requests.Session, url: str, params: dict) -> bytes:
-        delay = 0.5
-        for attempt in range(1, self.max_attempts + 1):
+        delay, attempt, paced = 0.5, 0, 0
+        while True:
             try:
                 response = session.get(url, params=params, timeout=self.timeout_s)
             except requests.RequestException as exc:
@@ -86,13 +106,19 @@ class HotelApiSource:
                     raise SourceUnavailable(
                         f"hotel API refused the token ({response.status_code}); check HUITONG_HOTEL_API_TOKEN"
                     )
-                if response.status_code == 429:
-                    wait = float(response.headers.get("Retry-After", delay))
+                # A 429 is the server pacing us, not a failure: it does not use up an attempt, but a server that
+                # never stops pacing is an outage like any other.
+                if response.status_code == 429 and paced < self.max_rate_limited:
+                    paced += 1
+                    wait = retry_after(response.headers.get("Retry-After"), default=delay)
                     log.info("hotel API rate limit: waiting %.1fs as asked (Retry-After)", wait)
                     time.sleep(wait)
-                    continue  # a 429 is the server pacing us, not a failure: it does not use up an attempt
+                    continue
                 reason = f"HTTP {response.status_code}: {response.text[:200]}"
-            if attempt == self.max_attempts:
+                if response.status_code == 429:
+                    reason += f" (rate-limited {paced} times in a row)"
+            attempt += 1
+            if attempt >= self.max_attempts:
                 raise SourceUnavailable(
                     f"hotel API {url} failed {attempt} times, last: {reason}. Nothing was landed; the run can be "
                     "retried as is. Check that the hotel system is up and that HUITONG_HOTEL_API_URL points at it"
@@ -101,7 +127,6 @@ class HotelApiSource:
             log.warning("hotel API attempt %d failed (%s); retrying in %.1fs", attempt, reason, delay)
             time.sleep(delay)
             delay = min(delay * 2, 30.0)
-        raise AssertionError("unreachable")
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         url = cfg.hotel_api_url.rstrip("/") + "/api/v1/registrations"

@@ -88,15 +88,24 @@ def part_name(obj: DropObject) -> str:
 
 
 def gunzip(data: bytes) -> tuple[bytes, str | None]:
-    """The decompressed bytes that could be recovered, and what went wrong (None when the stream is whole)."""
-    inflater = zlib.decompressobj(wbits=31)  # gzip framing
-    try:
-        out = inflater.decompress(data)
-    except zlib.error as exc:
-        return b"", f"corrupt gzip: {exc}"
-    if not inflater.eof:
-        return out, "truncated gzip: the stream ends before its end marker, the rest of the file is lost"
-    return out, None
+    """The decompressed bytes that could be recovered, and what went wrong (None when the stream is whole). Every
+    member of a multi-member file (concatenated .gz files, as `cat a.gz b.gz` or appending writers make) is read."""
+    out: list[bytes] = []
+    rest = data
+    while rest:
+        inflater = zlib.decompressobj(wbits=31)  # gzip framing
+        try:
+            out.append(inflater.decompress(rest))
+        except zlib.error as exc:
+            if not out:
+                return b"", f"corrupt gzip: {exc}"
+            return b"".join(out), f"bytes after gzip member {len(out)} are not gzip ({exc}): they are lost"
+        if not inflater.eof:
+            return b"".join(
+                out
+            ), "truncated gzip: the stream ends before its end marker, the rest of the file is lost"
+        rest = inflater.unused_data
+    return b"".join(out), None
 
 
 @dataclass
@@ -150,13 +159,18 @@ class ParcelDropSource:
             if problem and not data:
                 return whole_file_error(part_name, raw, problem)
         parsed = read(data, extra)
-        if problem:  # a truncated stream: its complete lines are loaded, the loss is recorded
+        if problem:  # a damaged stream: its complete lines are loaded, the loss is recorded once
             tail = data.rsplit(b"\n", 1)[-1]
-            if tail.strip() and parsed.errors and parsed.errors[-1][1] == tail.decode("utf-8", "replace"):
-                parsed.errors.pop()  # the cut-off last line: reported once, with the real cause
-            parsed.errors.append(
-                (data.count(b"\n"), tail.decode("utf-8", "replace"), f"{part_name}: {problem}")
-            )
+            text, offset = tail.decode("utf-8", "replace"), data.count(b"\n")
+            cut = bool(tail.strip()) and bool(parsed.errors) and parsed.errors[-1][1] == text
+            if cut:
+                parsed.errors.pop()  # the cut-off last line: reported with the real cause
+            elif tail.strip():
+                text, offset = (
+                    "",
+                    offset + 1,
+                )  # the last line was whole and loaded: the row records the loss only
+            parsed.errors.append((offset, text, f"{part_name}: {problem}"))
         return parsed
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
