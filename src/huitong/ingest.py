@@ -208,6 +208,7 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
     table = pa.concat_tables([p.table for p in parts if p.rows], promote_options="default") if n else None
     table = pa.table({c: table[c] if table is not None and c in keys else pa.nulls(n, pa.string())
                       for c in columns})  # fmt: skip
+    columns, table = _rename_generated(source, columns, table)
     marks, missing, fixed = _watermarks(source, record, table)  # while the hashes are computed
 
     # Row rules, the first that applies wins: a repeat of a record already in this batch, then a missing
@@ -298,6 +299,25 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
     }, schema=_quarantine_schema())  # fmt: skip
     newest = _instant(marks[candidates].max()) if len(candidates) else None
     return PreparedLoad(batch_id, source, start, end, good, q_table, result, newest)
+
+
+def _rename_generated(source, columns: list[str], table: pa.Table) -> tuple[list[str], pa.Table]:
+    """A source field spelled like a column the loader adds (lineage, ``<column>_token``) would give bronze that
+    column twice, and the whole batch would fail to write. It is kept as ``src_<field>`` instead: its values load,
+    and the batch's schema check names it as unexpected, so the task fails after the rows are safe."""
+    generated = set(bronze.LINEAGE_NAMES) | {f"{column}_token" for column, _ in source.pseudonymised}
+    if not generated.intersection(columns):
+        return columns, table
+    renamed = []
+    for column in columns:
+        name = column
+        while name in generated or (name != column and name in columns):
+            name = f"src_{name}"
+        if name != column:
+            log.warning("%s/%s: the source sends a field named %r, a column the loader adds; loaded as %r",
+                        source.name, source.entity, column, name)  # fmt: skip
+        renamed.append(name)
+    return renamed, table.rename_columns(renamed)
 
 
 def _rows(table: pa.Table, rows: np.ndarray) -> pa.Table:

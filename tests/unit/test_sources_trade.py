@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import datetime, timedelta, timezone
 
@@ -102,6 +103,34 @@ def test_xlsx_numbers_and_dates_are_rendered_as_text():
     book.save(out)
     [rec] = SOURCE.parse("t.xlsx", out.getvalue()).records
     assert rec == {"trade_id": "TR1", "amount_yuan": "120", "trade_time": "2025-02-01T09:30:00"}
+
+
+def test_xlsx_date_time_and_duration_cells_are_text_not_a_crash():
+    from datetime import date, time
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["trade_id", "收购日期", "营业时间", "时长"])
+    book.active.append(["TR1", date(2025, 2, 1), time(9, 30), timedelta(minutes=90)])
+    out = io.BytesIO()
+    book.save(out)
+    parsed = SOURCE.parse("t.xlsx", out.getvalue())
+    assert not parsed.errors
+    [rec] = parsed.records
+    assert rec["trade_id"] == "TR1" and rec["营业时间"] == "09:30:00" and rec["时长"] == "PT5400S"
+    assert rec["收购日期"].startswith("2025-02-01")  # openpyxl reads a date cell as a date-time
+
+
+def test_blank_lines_above_the_header_do_not_lose_the_rows():
+    parsed = SOURCE.parse("t.csv", "\n\r\ntrade_id,seller_name\nTR1,张三\nTR2,李四\n".encode())
+    assert [r["trade_id"] for r in parsed.records] == ["TR1", "TR2"] and not parsed.errors
+
+
+def test_a_file_of_blank_rows_is_quarantined_whole():
+    data = b"\n,,\n \n"
+    [(offset, payload, reason)] = SOURCE.parse("t.csv", data).errors
+    assert "no header row" in reason and payload == "base64:" + base64.b64encode(data).decode()
 
 
 # The loader reads plain CSVs through parse_table (Arrow) and everything else through parse: both must give the

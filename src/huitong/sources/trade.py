@@ -19,7 +19,7 @@ import io
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -107,22 +107,27 @@ def _xlsx_rows(data: bytes) -> list[list[object]]:
 def _cell(value: object) -> str | None:
     if type(value) is str:  # every CSV cell: the common case first, it runs once per cell of a large upload
         return value if value and not value.isspace() else None
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date | time):  # openpyxl's date, time and date-time cells
         return value.isoformat()
+    if isinstance(
+        value, timedelta
+    ):  # a duration cell, as ISO 8601 seconds (bronze keeps text; staging types)
+        return f"PT{value.total_seconds():g}S"
     text = as_text(value)
     return None if text is None or text.strip() == "" else text
 
 
 def rows_to_records(rows: list[list[object]]) -> ParsedPart:
     parsed = ParsedPart()
-    if not rows or not any(_cell(v) for v in rows[0]):
-        parsed.errors.append((0, "", "the file has no header row"))
-        return parsed
-    header_cells = list(rows[0])
+    # The header is the first row with a value: blank rows above it (an export's empty first line) name nothing.
+    top = next((i for i, row in enumerate(rows) if any(_cell(v) for v in row)), None)
+    if top is None:
+        raise ValueError("the file has no header row (every row is blank)")
+    header_cells = list(rows[top])
     while header_cells and _cell(header_cells[-1]) is None:
         header_cells.pop()  # xlsx rows are padded to the sheet's widest row: those cells name no column
     headers = map_headers([as_text(h) or "" for h in header_cells])
-    for number, row in enumerate(rows[1:], start=1):
+    for number, row in enumerate(rows[top + 1 :], start=top + 1):
         cells = [_cell(v) for v in row]
         if not any(cells):
             continue
@@ -179,9 +184,9 @@ class TradeUploadSource:
     def parse(self, part_name: str, data: bytes) -> ParsedPart:
         try:
             rows = _xlsx_rows(data) if part_name.lower().endswith(".xlsx") else _csv_rows(data)
+            parsed = rows_to_records(rows)
         except Exception as exc:  # noqa: BLE001 - any failure to read the file quarantines it whole, with the cause
             return whole_file_error(part_name, data, f"cannot be read: {type(exc).__name__}: {exc}")
-        parsed = rows_to_records(rows)
         parsed.errors = [(o, p, f"{part_name}: {r}") for o, p, r in parsed.errors]
         return parsed
 
