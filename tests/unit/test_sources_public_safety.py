@@ -38,6 +38,26 @@ def test_ragged_rows_too_long_are_quarantined_alone_and_short_ones_keep_their_ga
     assert offset == 0 and payload.endswith(",surplus") and "12 cells, header has 11" in reason
 
 
+def test_a_column_named_twice_keeps_both_values():
+    parsed = parse_export(
+        "incidents-2026-03-05.csv", f"{HEADER},updated_at\n{ROW},2026-03-06T00:00:00+08:00\n".encode()
+    )
+    [record] = parsed.records
+    assert (
+        record["updated_at"] == "2026-03-05T09:00:00+08:00"
+        and record["updated_at_12"] == "2026-03-06T00:00:00+08:00"
+    )
+
+
+def test_a_registry_column_named_twice_keeps_both_values():
+    from huitong.sources.reference import SOURCES
+
+    parsed = SOURCES["admin_divisions"].parse(
+        "admin_divisions.csv", "division_code,name,name\n110101,东城区,东城\n".encode()
+    )
+    assert parsed.records == [{"division_code": "110101", "name": "东城区", "name_3": "东城"}]
+
+
 def test_a_file_without_its_day_or_in_no_known_encoding_is_quarantined_whole():
     assert "no export day" in parse_export("incidents.csv", HEADER.encode()).errors[0][2]
     undecodable = parse_export("incidents-2026-03-05.csv", HEADER.encode() + b"\n\xff\xff\xff")

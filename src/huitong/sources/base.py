@@ -67,6 +67,17 @@ _SURROGATE_SOURCE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE_SOURCE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
+def distinct_headers(headers: list[str]) -> list[str]:
+    """Column names for a CSV header row in which a name may come twice: the repeat becomes ``<name>_<position>``
+    (1-based), so neither column's values overwrite the other's; the batch's schema check then names it."""
+    out: list[str] = []
+    for position, name in enumerate(headers, start=1):
+        while name in out:
+            name = f"{name}_{position}"
+        out.append(name)
+    return out
+
+
 def may_hold_surrogates(text: str | bytes) -> bool:
     """False when JSON parsed from ``text`` cannot hold a lone surrogate (no escape or bytes that could make one)."""
     pattern = _SURROGATE_SOURCE_BYTES if isinstance(text, bytes) else _SURROGATE_SOURCE

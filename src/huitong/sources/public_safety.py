@@ -24,7 +24,7 @@ from datetime import datetime
 
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources.base import ParsedPart, parse_timestamp
+from huitong.sources.base import ParsedPart, distinct_headers, parse_timestamp
 from huitong.sources.camera import day_of_part, days_in_window, decode_text, drop_dir
 
 COLUMNS = {
@@ -61,7 +61,7 @@ def parse_export(part_name: str, data: bytes) -> ParsedPart:
         return parsed
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip() for h in next(reader, [])]
+        header = distinct_headers([h.strip() for h in next(reader, [])])
         for offset, cells in enumerate(reader):
             if not any(c.strip() for c in cells):
                 continue

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources.base import ParsedPart
+from huitong.sources.base import ParsedPart, distinct_headers
 
 
 @dataclass
@@ -49,7 +49,11 @@ class RegistrySnapshotSource:
             parsed.errors.append((0, data.decode("utf-8", "replace"), f"{part_name} is not UTF-8: {exc}"))
             return parsed
         try:
-            for offset, row in enumerate(csv.DictReader(io.StringIO(text, newline=""))):
+            reader = csv.DictReader(io.StringIO(text, newline=""))
+            reader.fieldnames = distinct_headers(
+                list(reader.fieldnames or [])
+            )  # a column named twice keeps both
+            for offset, row in enumerate(reader):
                 if None in row:  # more cells than headers
                     payload = ",".join(map(str, row.values()))
                     parsed.errors.append((offset, payload, "row has more cells than the header"))
