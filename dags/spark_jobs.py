@@ -5,7 +5,8 @@ huitong.spark (core venv).
 
 The master is configuration, not code: HUITONG_SPARK_MASTER (default `local[*]`; `spark://host:7077` or
 `k8s://https://...` in production) becomes the Airflow connection `huitong_spark` unless that connection is
-defined (AIRFLOW_CONN_HUITONG_SPARK or the metadata database), e.g. with a deploy mode or a namespace.
+defined in the environment (AIRFLOW_CONN_HUITONG_SPARK) or a secrets backend, e.g. with a deploy mode or a
+namespace. One kept only in the metadata database (the UI) is shadowed: Airflow reads the environment first.
 """
 
 from __future__ import annotations
