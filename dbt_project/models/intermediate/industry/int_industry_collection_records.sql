@@ -1,7 +1,8 @@
 {#- 采集记录 Every record a key-industry business reported, attributed to its registry entry: one row per record.
     Each source names the business by its own code (hotel_code, outlet_code, shop_code, agency_code, which the
-    registry uses as business_code); when the code is unknown, the USCC links it instead. The sources collected
-    are the dbt var `collection_sources` (default all four), so a deployment without a source still builds. -#}
+    registry uses as business_code); when the code is unknown, the USCC links it instead, if one entry has it.
+    The sources collected are the dbt var `collection_sources` (default all four), so a deployment without a source
+    still builds. -#}
 {%- set sources = var('collection_sources', ['hotel', 'parcel', 'trade', 'rental']) -%}
 {%- set records = {
     'hotel': ("select registration_id as record_id, hotel_code as business_code, hotel_uscc as uscc, "
@@ -16,6 +17,16 @@
 } -%}
 with registry as (
     select * from {{ ref('stg_reference__key_businesses') }}
+),
+
+registry_by_uscc as (
+    -- A USCC links a record only when one entry has it (as in int_places_clustered): a USCC on several entries
+    -- would give the record a row per entry.
+    select uscc, min(business_code) as business_code, min(industry) as industry, min(district_code) as district_code
+    from registry
+    where uscc is not null
+    group by uscc
+    having count(*) = 1
 ),
 
 records as (
@@ -35,5 +46,5 @@ select
     records.record_date
 from records
 left join registry as by_code on by_code.business_code = records.business_code
-left join registry as by_uscc on by_code.business_code is null and by_uscc.uscc = records.uscc
+left join registry_by_uscc as by_uscc on by_code.business_code is null and by_uscc.uscc = records.uscc
 where records.record_date is not null

@@ -15,7 +15,7 @@ with events as (
 )
 
 select
-    device_id || '@' || cast({{ to_utc('event_at') }} as varchar) as outage_key,
+    device_id || '@' || {{ utc_text('event_at') }} as outage_key,
     device_id,
     programme,
     event_at as offline_at,

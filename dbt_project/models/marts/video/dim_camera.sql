@@ -31,7 +31,9 @@ select
     l.civil_code,
     j.jurisdiction_level as civil_code_level,
     coalesce(j.town_code, l.town_code) as town_code,
-    l.district_code as jurisdiction_code,
+    -- A missing civil code is only warned about; the code's centre (GB/T 28181: the registering centre's admin
+    -- division, first 6 digits the district) still places the camera, as the access policy needs.
+    coalesce(l.district_code, substr(l.device_id, 1, 6)) as jurisdiction_code,
     l.status as last_status,
     l.is_online,
     l.snapshot_date as last_listed_date,

@@ -1,5 +1,6 @@
 {#- 故障与修复月度 Outages begun and outages repaired per month, programme and district, with the repair hours:
-    mean time to repair for any selection is sum(repair_hours) / sum(repairs). -#}
+    mean time to repair for any selection is sum(repair_hours) / sum(repairs). A device no snapshot lists has no
+    district, and a device code of no known programme no programme: null keys are groups too. -#}
 with outages as (
     select * from {{ ref('fct_camera_outages') }}
 ),
@@ -36,9 +37,9 @@ select
     {{ safe_ratio('r.repair_hours', 'r.repairs') }} as mean_time_to_repair_hours
 from keys as k
 left join begun as b
-    on b.month_start = k.month_start and b.programme = k.programme
-    and coalesce(b.jurisdiction_code, '') = coalesce(k.jurisdiction_code, '')
+    on b.month_start = k.month_start and b.programme is not distinct from k.programme
+    and b.jurisdiction_code is not distinct from k.jurisdiction_code
 left join repaired as r
-    on r.month_start = k.month_start and r.programme = k.programme
-    and coalesce(r.jurisdiction_code, '') = coalesce(k.jurisdiction_code, '')
+    on r.month_start = k.month_start and r.programme is not distinct from k.programme
+    and r.jurisdiction_code is not distinct from k.jurisdiction_code
 left join {{ ref('dim_jurisdiction') }} as j on j.jurisdiction_code = k.jurisdiction_code

@@ -6,7 +6,8 @@ with source as (
 
 latest as (
     {{ latest_per_key('select * from source', 'fugitive_key',
-                      '_watermark_at desc, updated_at desc, _ingested_at desc, _record_hash') }}
+                      '_watermark_at desc, ' ~ parse_iso_timestamp('updated_at')
+                      ~ ' desc nulls last, _ingested_at desc, _record_hash') }}
 )
 
 select

@@ -5,7 +5,8 @@ with source as (
 
 latest as (
     {{ latest_per_key('select * from source', 'response_id',
-                      '_watermark_at desc, updated_at desc, _ingested_at desc, _record_hash') }}
+                      '_watermark_at desc, ' ~ parse_iso_timestamp('updated_at')
+                      ~ ' desc nulls last, _ingested_at desc, _record_hash') }}
 )
 
 select
