@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,21 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def run_airflow(*args: str, env: dict[str, str], timeout: int = 600) -> str:
+    """The Airflow CLI (e.g. `dags test`) in the Airflow venv under ``env`` (airflow_env); its log, asserted to have
+    succeeded with no task failed."""
+    out = subprocess.run(
+        [str(VENVS / "airflow" / "bin" / "airflow"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    log = out.stdout + out.stderr
+    assert out.returncode == 0 and "state=failed" not in log, log[-4000:]
+    return log
 
 
 # ---- A small simulated city, landed and loaded into bronze and built with dbt (tests/integration/metrics_city.py):

@@ -8,7 +8,6 @@ holds; the pipeline's answers are read from the lake, the served mart and Supers
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from huitong.serving.superset_sample import publish_build
 from huitong.simulate import simulate
 from huitong.simulate.deliveries import write_deliveries
 from huitong.simulate.hotel_api import running_server
-from tests.conftest import VENVS, Serving, airflow_env
+from tests.conftest import Serving, airflow_env, run_airflow
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -31,19 +30,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 HOTEL_RUN = "2026-02-28T16:00:00+00:00"
 WINDOW = (datetime(2026, 2, 27, 16, tzinfo=UTC), datetime(2026, 2, 28, 16, tzinfo=UTC))
 REFERENCE_RUN = "2026-02-28T16:00:00+00:00"  # the monthly run covering February
-
-
-def airflow(home: Path, *args: str, env: dict[str, str], timeout: int = 600) -> str:
-    out = subprocess.run(
-        [str(VENVS / "airflow" / "bin" / "airflow"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    log = out.stdout + out.stderr
-    assert out.returncode == 0 and "state=failed" not in log, log[-4000:]
-    return log
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +43,15 @@ def pipeline(tmp_path_factory, monkeypatch_module):
     # 5% injected server errors: the extract must retry through them and still get every record exactly once.
     with running_server(store_path=store, port=0, error_rate=0.05, rate_per_s=0) as url:
         env = airflow_env(home, HUITONG_HOTEL_API_URL=url, HUITONG_TASK_RETRIES="0")
-        airflow(home, "db", "migrate", env=env)
-        airflow(home, "dags", "test", "reference", REFERENCE_RUN, env=env)
-        first = airflow(home, "dags", "test", "hotel", HOTEL_RUN, env=env)
+        run_airflow("db", "migrate", env=env)
+        run_airflow("dags", "test", "reference", REFERENCE_RUN, env=env)
+        first = run_airflow("dags", "test", "hotel", HOTEL_RUN, env=env)
         bronze_after_first = get_catalog(cfg).load_table("bronze.hotel__registrations").scan().to_arrow()
-        airflow(home, "dags", "test", "transform", env=env, timeout=900)
-        again = airflow(home, "dags", "test", "hotel", HOTEL_RUN, env=env)  # the same DAG run, re-run
+        run_airflow("dags", "test", "transform", env=env, timeout=900)
+        again = run_airflow("dags", "test", "hotel", HOTEL_RUN, env=env)  # the same DAG run, re-run
         # The maintenance DAG's compaction, run by Airflow on the lake above (any 2 small files of a partition).
         ledger_before = read_ledger(cfg)
-        compacted = airflow(home, "tasks", "test", "retention", "compact", HOTEL_RUN,
+        compacted = run_airflow("tasks", "test", "retention", "compact", HOTEL_RUN,
                             env={**env, "HUITONG_COMPACT_MIN_FILES": "2"})  # fmt: skip
     return {
         "home": home,

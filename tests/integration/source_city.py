@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,3 +28,15 @@ def simulated_city(home: Path, **city) -> Iterator[tuple[Settings, pytest.Monkey
             yield cfg, mp
         finally:
             settings.cache_clear()
+
+
+@contextmanager
+def home_outside_pytest_tmp(prefix: str) -> Iterator[Path]:
+    """A fresh folder for a home that runs the simulated rental PostgreSQL, removed after. Not under pytest's temp
+    root: when tests run as root, PostgreSQL runs as `nobody` and must traverse the folders above its data, and
+    every pytest session resets /tmp/pytest-of-<user> to 0700."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

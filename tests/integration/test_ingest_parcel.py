@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import subprocess
 import zlib
 from datetime import date, datetime, timedelta
 
@@ -19,7 +18,7 @@ from huitong.lake.catalog import get_catalog
 from huitong.lake.ledger import read_ledger
 from huitong.simulate.serve_parcel import drop_dir, write_drop
 from huitong.sources.parcel import arrival_hour
-from tests.conftest import VENVS, airflow_env
+from tests.conftest import airflow_env, run_airflow
 from tests.integration.source_city import simulated_city
 
 pytestmark = pytest.mark.slow
@@ -134,12 +133,8 @@ def test_the_hourly_dag_loads_one_arrival_hour(drop):
     after = [f for f in drop["delivered"] if arrival_hour(f.arrived_at) >= drop["window"][1]]
     hour = arrival_hour(after[0].arrived_at)
     env = airflow_env(home, HUITONG_TASK_RETRIES="0")
-    airflow = str(VENVS / "airflow" / "bin" / "airflow")
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
-    run = subprocess.run([airflow, "dags", "test", "parcel", (hour + timedelta(hours=1)).isoformat()], env=env,
-                         capture_output=True, text=True, timeout=600)  # fmt: skip
-    log = run.stdout + run.stderr
-    assert run.returncode == 0 and "state=failed" not in log, log[-4000:]
+    run_airflow("db", "migrate", env=env)
+    run_airflow("dags", "test", "parcel", (hour + timedelta(hours=1)).isoformat(), env=env)
     [entry] = [e for e in read_ledger(cfg).to_pylist() if e["window_start"] == hour]
     expected = sum(f.rows for f in drop["delivered"] if arrival_hour(f.arrived_at) == hour)
     assert entry["landed"] == expected == entry["loaded"] + entry["quarantined"]

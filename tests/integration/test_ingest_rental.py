@@ -4,8 +4,6 @@ re-run adds nothing; an outage fails the task and the retry after recovery loses
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from huitong.lake.duck import connect
 from huitong.simulate.serve_rental import running_database, start, stop, touch
 from huitong.sources.hotel import SourceUnavailable
 from tests.integration.metrics_city import dbt
-from tests.integration.source_city import simulated_city
+from tests.integration.source_city import home_outside_pytest_tmp, simulated_city
 
 pytestmark = pytest.mark.slow
 
@@ -40,13 +38,8 @@ def bronze(cfg, table: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def rental():
-    # Not under pytest's temp root: when tests run as root, PostgreSQL runs as `nobody` and must traverse the
-    # folders above its data, and every pytest session resets /tmp/pytest-of-<user> to 0700.
-    home = Path(tempfile.mkdtemp(prefix="huitong-rental-"))
-    try:
+    with home_outside_pytest_tmp("huitong-rental-") as home:
         yield from _rental(home)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def _rental(home: Path):
