@@ -226,7 +226,8 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
     # The watermark's parse of its field, where it is the same instant in any zone, spares the suite a second one.
     shared = {source.watermark_field: (marks[framed_rows], fixed[framed_rows])} if fixed is not None else None
     framed = frame_batch(source=source.name, entity=source.entity, df=to_validate, epochs=shared,
-                         context={"interval_start": start, "interval_end": end})  # fmt: skip
+                         context={"interval_start": start, "interval_end": end,
+                                  "fields_present": sorted(keys)})  # fmt: skip
     hashes = pa.chunked_array([p.hashes for p in parts if p.rows], pa.string()).combine_chunks()
 
     codes = hashes.dictionary_encode().indices.to_numpy(zero_copy_only=False)  # no Python str per hash

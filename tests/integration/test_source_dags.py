@@ -83,16 +83,24 @@ def add_malformed_input(cfg, parcel_hour: datetime) -> None:
     status.write_bytes(status.read_bytes() + b'{"event_id": "torn", "device_id": \n')
     incidents = cfg.sources_dir / "public_safety" / "drop" / "incidents" / f"{DAY}.csv"
     incidents.write_bytes(incidents.read_bytes() + b"AJX,criminal,0,x,,,,,,,,surplus\r\n")
+    # What `huitong query` writes (huitong.query._audit): two answers, then a refusal after a torn write.
+    cli = {
+        "path": "cli",
+        "client": "huitong-query",
+        "profile": "embedded",
+        "engine": "duckdb",
+        "duration_ms": 4.2,
+    }
     for minute, user in ((10, "li.na"), (20, "zhao.lei")):
         at = (AUDIT_HOUR + timedelta(minutes=minute)).isoformat(timespec="milliseconds")
-        append_entry(cfg, {"at": at, "user": user, "path": "cli", "profile": "embedded", "engine": "duckdb",
-                           "sql": "select count(*) from marts.metric_hotel_stays_daily", "allowed": True,
-                           "tables": ["marts.metric_hotel_stays_daily"], "person_level": False, "rows": 1})  # fmt: skip
+        append_entry(cfg, {**cli, "at": at, "user": user, "sql": "select count(*) from marts.metric_hotel_stays_daily",
+                           "allowed": True, "tables": ["marts.metric_hotel_stays_daily"], "person_level": False,
+                           "rows": 1})  # fmt: skip
     with open(audit_log_path(cfg), "ab") as log:  # a torn write between two whole lines
         log.write(b'{"at": "' + (AUDIT_HOUR + timedelta(minutes=15)).isoformat().encode() + b'", "user\n')
-    append_entry(cfg, {"at": (AUDIT_HOUR + timedelta(minutes=30)).isoformat(), "user": "qian.hui", "path": "cli",
-                       "profile": "embedded", "engine": "duckdb", "sql": "select * from marts.dim_person",
-                       "allowed": False, "tables": ["marts.dim_person"], "person_level": True})  # fmt: skip
+    append_entry(cfg, {**cli, "at": (AUDIT_HOUR + timedelta(minutes=30)).isoformat(), "user": "qian.hui",
+                       "sql": "select * from marts.dim_person", "allowed": False, "tables": ["marts.dim_person"],
+                       "person_level": True, "error": "QueryRefused: marts.dim_person is not granted"})  # fmt: skip
 
 
 @pytest.fixture(scope="module")

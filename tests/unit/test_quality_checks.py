@@ -113,6 +113,17 @@ def test_suite_loader_rejects_mistakes_with_the_rule_named(tmp_path, monkeypatch
         entity_spec("demo", "things")
 
 
+def test_optional_fields_must_be_fields(tmp_path, monkeypatch):
+    body = "source: demo\nentities:\n  things:\n    fields: [a, b]\n    batch:\n      optional_fields: [{}]\n"
+    for folder, field in (("good", "b"), ("bad", "zz")):  # suites are read once per folder
+        (tmp_path / folder).mkdir()
+        _suite(tmp_path / folder, monkeypatch, body.format(field))
+        if folder == "good":
+            assert entity_spec("demo", "things").optional_fields == ("b",)
+    with pytest.raises(SuiteError, match=r"optional_fields must be fields; not: \['zz'\]"):
+        entity_spec("demo", "things")
+
+
 def test_missing_suite_says_which_file_to_add(tmp_path, monkeypatch):
     monkeypatch.setenv("HUITONG_EXPECTATIONS_DIR", str(tmp_path))
     assert not has_suite("rental", "contracts")

@@ -227,6 +227,34 @@ def test_schema_drift_is_a_batch_failure_and_rows_lacking_a_required_field_are_q
     assert json.loads(result.quarantine["payload"][0])["vip"] == "yes"
 
 
+def test_a_field_no_record_holds_is_missing_even_when_the_loader_filled_its_column():
+    # The loader gives the frame every suite field (nulls where a record lacks one): what the records held is told
+    # apart through fields_present.
+    df = pd.DataFrame([row(), row(reg_id="R2")]).assign(address=None)
+    held = [c for c in df.columns if c != "address"]
+    result = validate_batch("hotel", "registrations", df, "b-4", context={**CTX, "fields_present": held})
+    schema = next(c for c in result.batch_checks if c.name == "batch_schema_matches")
+    assert not schema.success and schema.observed == {"missing": ["address"], "unexpected": []}
+    assert "missing ['address']" in schema.message
+    # Every field held: no failure; and an empty batch holds no fields without being told it misses them.
+    whole = validate_batch(
+        "hotel", "registrations", df, "b-5", context={**CTX, "fields_present": list(df.columns)}
+    )
+    assert next(c for c in whole.batch_checks if c.name == "batch_schema_matches").success
+    quiet = validate_batch("hotel", "registrations", df.head(0), "b-6",
+                           context={**CTX, "fields_present": [], "expect_data": False})  # fmt: skip
+    assert next(c for c in quiet.batch_checks if c.name == "batch_schema_matches").success
+
+
+def test_optional_fields_may_be_absent_from_a_whole_batch():
+    entry = {"at": "2026-03-01T10:00:00+08:00", "user": "li.na", "profile": "embedded", "allowed": "true",
+             "tables": "[]", "sql": "select 1", "path": "cli", "client": "huitong-query", "duration_ms": "3.0"}  # fmt: skip
+    df = pd.DataFrame([{f: entry.get(f) for f in entity_spec("audit", "queries").fields}])
+    result = validate_batch("audit", "queries", df, "b-7", context={"now": "2026-03-01T11:00:00+08:00",
+                                                                     "fields_present": list(entry)})  # fmt: skip
+    assert next(c for c in result.batch_checks if c.name == "batch_schema_matches").success
+
+
 def test_unknown_context_keys_are_refused():
     with pytest.raises(ValueError, match="expected_row_count"):
         validate_batch(

@@ -79,6 +79,9 @@ class EntitySpec:
     expect_data: bool = True
     freshness: Freshness | None = None
     max_quarantine_fraction: float | None = None
+    # Fields a batch's records may all lack (a source that leaves out keys it has no value for): any other field no
+    # record of a batch holds fails the schema check.
+    optional_fields: tuple[str, ...] = ()
 
     @property
     def suite_name(self) -> str:
@@ -154,9 +157,14 @@ def _entity(path: Path, source: str, entity: str, section: dict[str, Any]) -> En
     if duplicated:
         raise SuiteError(f"{where}: rule names must be unique; repeated: {duplicated}.")
     batch = section.get("batch") or {}
-    unknown = set(batch) - {"expect_data", "freshness", "max_quarantine_fraction"}
+    unknown = set(batch) - {"expect_data", "freshness", "max_quarantine_fraction", "optional_fields"}
     if unknown:
         raise SuiteError(f"{where} batch: unknown keys {sorted(unknown)}.")
+    optional = tuple(batch.get("optional_fields") or ())
+    if set(optional) - set(fields):
+        raise SuiteError(
+            f"{where} batch.optional_fields must be fields; not: {sorted(set(optional) - set(fields))}."
+        )
     freshness = None
     if batch.get("freshness"):
         fresh = batch["freshness"]
@@ -171,6 +179,7 @@ def _entity(path: Path, source: str, entity: str, section: dict[str, Any]) -> En
         expect_data=bool(batch.get("expect_data", True)),
         freshness=freshness,
         max_quarantine_fraction=batch.get("max_quarantine_fraction"),
+        optional_fields=optional,
     )
 
 

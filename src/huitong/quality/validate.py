@@ -53,6 +53,8 @@ CONTEXT_KEYS = {
     "interval_end": "datetime or ISO string: end of the extracted interval; the reference time when 'now' is absent",
     "max_staleness_hours": "number: overrides the suite's batch.freshness.max_age_hours",
     "max_quarantine_fraction": "number in 0..1: overrides the suite's batch.max_quarantine_fraction",
+    "fields_present": "the fields the batch's records hold (default: the frame's columns, which a loader may have "
+    "filled with nulls); a suite field none of them holds fails the schema check unless batch.optional_fields lists it",
 }
 
 
@@ -127,6 +129,7 @@ class _Context:
     interval_text: str
     max_staleness_hours: float | None
     max_quarantine_fraction: float | None
+    fields_present: frozenset[str] | None
 
 
 def _instant(value: Any, tz: ZoneInfo) -> datetime:
@@ -153,6 +156,9 @@ def _parse_context(context: Mapping[str, Any] | None, spec: EntitySpec, tz: Zone
         interval_text=f" ({start} to {end})" if start or end else "",
         max_staleness_hours=None if fresh is None else float(fresh),
         max_quarantine_fraction=context.get("max_quarantine_fraction", spec.max_quarantine_fraction),
+        fields_present=None
+        if context.get("fields_present") is None
+        else frozenset(context["fields_present"]),
     )
 
 
@@ -464,7 +470,7 @@ def _batch_checks(
     rows: int,
 ) -> list[BatchCheck]:
     what = f"{spec.source}/{spec.entity} batch {batch_id}"
-    checks = [_schema_check(spec, df)]
+    checks = [_schema_check(spec, df, ctx.fields_present if rows else None)]
     if gx_suite.NOT_EMPTY in results:
         ok = results[gx_suite.NOT_EMPTY]["success"]
         checks.append(
@@ -542,9 +548,15 @@ def _freshness_check(spec: EntitySpec, what: str, ctx: _Context, result: dict[st
     )
 
 
-def _schema_check(spec: EntitySpec, df: pd.DataFrame) -> BatchCheck:
+def _schema_check(spec: EntitySpec, df: pd.DataFrame, held: frozenset[str] | None = None) -> BatchCheck:
+    """The frame's columns against the suite's fields; with ``held`` (the fields the records really hold, for a
+    batch with rows), a field none of them holds is missing even where the loader gave the frame a null column."""
     present = [str(c) for c in df.columns]
-    missing = [f for f in spec.fields if f not in present]
+    missing = [
+        f
+        for f in spec.fields
+        if f not in (present if held is None else held) and f not in spec.optional_fields
+    ]
     extra = [c for c in present if c not in spec.fields]
     if not missing and not extra:
         return BatchCheck(SCHEMA, True, present, "fields match the suite")
