@@ -1,9 +1,12 @@
 """The two ingestion steps every source DAG runs.
 
 ``land_window``: extract one window from the source and write it, unchanged, as an immutable landing batch.
-``load_batch``: parse the landed batch, validate it (Great Expectations), replace the window in bronze with the
+``load``: parse the landed batch, validate it (Great Expectations), replace the window in bronze with the
 valid rows and in the quarantine with the rest (each with its reasons and raw payload), and record the reconciled
-counts in the ledger: landed = loaded + quarantined, always.
+counts in the ledger: landed = loaded + quarantined, always. Landed is counted as the parts are parsed (records,
+and rows no parser could read), before the row rules and the suite split them; a batch whose split does not come
+back to it is refused before anything is written. (That every line, row or item of a part becomes a record or an
+error row is the parsers' contract, tested per source with generated malformed input: tests/faults.)
 """
 
 from __future__ import annotations
@@ -114,6 +117,19 @@ class PreparedLoad:
     quarantine: pa.Table
     result: object  # huitong.quality.ValidationResult
     newest: datetime | None
+    # What the landed parts held, counted as they were parsed (records, and rows that could not be read), before any
+    # rule split them: loaded + quarantined must come back to it.
+    landed: int
+
+    def reconciled(self) -> None:
+        """Raise ReconciliationError unless every landed row is in ``good`` or ``quarantine``, once."""
+        self.ledger_entry("check").check()
+
+    def ledger_entry(self, status: str) -> ledger.LedgerEntry:
+        return ledger.LedgerEntry(batch_id=self.batch_id, source=self.source.name, entity=self.source.entity,
+                                  window_start=self.start, window_end=self.end, landed=self.landed,
+                                  loaded=self.good.num_rows, quarantined=self.quarantine.num_rows, status=status,
+                                  newest_record_at=self.newest)  # fmt: skip
 
 
 def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
@@ -121,6 +137,7 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
     batch's window, so a retry after a crash, or a re-run of the same interval, converges to the same content."""
     cfg = cfg or settings()
     prepared = prepare_load(batch_id, cfg)
+    prepared.reconciled()  # before any write: a row the split lost never reaches bronze as a complete batch
     source, start, end = prepared.source, prepared.start, prepared.end
     good, result = prepared.good, prepared.result
     bronze.replace_window(
@@ -130,15 +147,12 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
                           batch_id=batch_id, scope={"source": source.name, "entity": source.entity},
                           partition_by=[bronze.identity_partition("source")], cfg=cfg)  # fmt: skip
     q_count = prepared.quarantine.num_rows
-    landed = good.num_rows + q_count
-    entry = ledger.LedgerEntry(batch_id=batch_id, source=source.name, entity=source.entity, window_start=start,
-                               window_end=end, landed=landed, loaded=good.num_rows, quarantined=q_count,
-                               status="loaded", newest_record_at=prepared.newest)  # fmt: skip
+    entry = prepared.ledger_entry("loaded")
     ledger.record(entry, cfg)
     checks = {name: (count, count == 0) for name, count in result.unexpected_counts.items()}
     checks.update({f"batch:{c.name}": (0 if c.success else 1, c.success) for c in result.batch_checks})
     ledger.record_validations(batch_id, source.name, source.entity, checks, cfg)
-    outcome = LoadResult(batch_id, landed, good.num_rows, q_count)
+    outcome = LoadResult(batch_id, entry.landed, good.num_rows, q_count)
     log.info("loaded %s", outcome)
     # Batch-level failures (empty or anomalous volume, stale data) fail the task after the rows are safe.
     result.raise_for_batch_failures()
@@ -195,6 +209,7 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
             quarantine.append(_quarantine_row(source, name, offset, payload, "parse", reason))
         parts.append(_Part(number, parsed, pool))
     n = sum(p.rows for p in parts)
+    landed = n + len(quarantine)  # the parsed records and the rows no parser could read, before any rule
     part_of = np.concatenate(
         [np.full(p.rows, p.number, dtype=np.int64) for p in parts] or [np.zeros(0, np.int64)]
     )
@@ -299,7 +314,7 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
         "_record_hash": record_hashes(q_rows.select(["payload"])),
     }, schema=_quarantine_schema())  # fmt: skip
     newest = _instant(marks[candidates].max()) if len(candidates) else None
-    return PreparedLoad(batch_id, source, start, end, good, q_table, result, newest)
+    return PreparedLoad(batch_id, source, start, end, good, q_table, result, newest, landed)
 
 
 def _rename_generated(source, columns: list[str], table: pa.Table) -> tuple[list[str], pa.Table]:
