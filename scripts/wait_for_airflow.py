@@ -1,7 +1,9 @@
 """Wait for Airflow DAG runs from the command line (used by make demo), printing progress as runs change state.
 
 --run-id: wait for that run of --dag to finish. --after-run DAG:RUN_ID: wait until --dag has no queued or
-running runs, at least one success that started after that run ended, and none failed.
+running runs, at least one success that started after that run started, and none failed. (After it started, not
+after it ended: the run it triggers through an asset starts as its last task ends, milliseconds before the run
+itself is marked finished.)
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dag", required=True)
     parser.add_argument("--run-id")
-    parser.add_argument("--after-run", help="DAG:RUN_ID whose end the wanted runs must follow")
+    parser.add_argument("--after-run", help="DAG:RUN_ID whose start the wanted runs must follow")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument(
-        "--print-active", action="store_true", help="print the run id of a queued or running run (if any), exit"
+        "--print-active",
+        action="store_true",
+        help="print the run id of a queued or running run (if any), exit",
     )
     args = parser.parse_args()
     if args.print_active:
@@ -48,10 +52,10 @@ def main() -> int:
         print(active[0] if active else "")
         return 0
     deadline, last = time.monotonic() + args.timeout, None
-    after_end = ""
+    after_start = ""
     if args.after_run:
         dag, run_id = args.after_run.split(":", 1)
-        after_end = next((r.get("end_date") or "" for r in runs(dag) if r["run_id"] == run_id), "")
+        after_start = next((r.get("start_date") or "" for r in runs(dag) if r["run_id"] == run_id), "")
     while time.monotonic() < deadline:
         all_runs = runs(args.dag)
         if args.run_id:
@@ -59,7 +63,7 @@ def main() -> int:
             state = run["state"] if run else "not created yet"
             failed, done = state == "failed", state in ("success", "failed")
         else:
-            later = [r for r in all_runs if (r.get("start_date") or "") >= after_end]
+            later = [r for r in all_runs if (r.get("start_date") or "") >= after_start]
             active = [r for r in all_runs if r["state"] in ("queued", "running")]
             n_failed = sum(r["state"] == "failed" for r in later)
             n_ok = sum(r["state"] == "success" for r in later)
