@@ -8,7 +8,8 @@
     wall-clock time is cast and the offset applied here. -#}
 {% macro parse_iso_timestamp(column) -%}{{ adapter.dispatch('parse_iso_timestamp', 'huitong')(column) }}{%- endmacro %}
 {#- The usual spelling ('2026-02-25T10:20:30+08:00', what every simulated and most real systems send) is one the
-    engine's own parser reads as the gate does: it skips the pattern (a ~30x dearer path on DuckDB). -#}
+    engine's own parser reads as the gate does: it skips the pattern, which is far dearer (by hand on DuckDB, 2M
+    values: 4.3 s through the pattern, 0.3 s with this path). -#}
 {% macro iso_datetime_usual(text) -%}{{ text }} like '____-__-__T__:__:__+__:__'{%- endmacro %}
 {% macro duckdb__parse_iso_timestamp(column) -%}
 {%- set text = 'trim(' ~ column ~ ')' -%}

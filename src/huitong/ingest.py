@@ -121,15 +121,15 @@ class PreparedLoad:
     # rule split them: loaded + quarantined must come back to it.
     landed: int
 
-    def reconciled(self) -> None:
-        """Raise ReconciliationError unless every landed row is in ``good`` or ``quarantine``, once."""
-        self.ledger_entry("check").check()
-
-    def ledger_entry(self, status: str) -> ledger.LedgerEntry:
-        return ledger.LedgerEntry(batch_id=self.batch_id, source=self.source.name, entity=self.source.entity,
-                                  window_start=self.start, window_end=self.end, landed=self.landed,
-                                  loaded=self.good.num_rows, quarantined=self.quarantine.num_rows, status=status,
-                                  newest_record_at=self.newest)  # fmt: skip
+    def reconciled(self) -> ledger.LedgerEntry:
+        """The batch's ledger entry, checked: ReconciliationError unless every landed row is in ``good`` or
+        ``quarantine``, once."""
+        entry = ledger.LedgerEntry(batch_id=self.batch_id, source=self.source.name, entity=self.source.entity,
+                                   window_start=self.start, window_end=self.end, landed=self.landed,
+                                   loaded=self.good.num_rows, quarantined=self.quarantine.num_rows, status="loaded",
+                                   newest_record_at=self.newest)  # fmt: skip
+        entry.check()
+        return entry
 
 
 def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
@@ -137,7 +137,7 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
     batch's window, so a retry after a crash, or a re-run of the same interval, converges to the same content."""
     cfg = cfg or settings()
     prepared = prepare_load(batch_id, cfg)
-    prepared.reconciled()  # before any write: a row the split lost never reaches bronze as a complete batch
+    entry = prepared.reconciled()  # before any write: a row the split lost never reaches bronze
     source, start, end = prepared.source, prepared.start, prepared.end
     good, result = prepared.good, prepared.result
     bronze.replace_window(
@@ -146,13 +146,11 @@ def load(batch_id: str, cfg: Settings | None = None) -> LoadResult:
     bronze.replace_window(QUARANTINE, prepared.quarantine, start, end,
                           batch_id=batch_id, scope={"source": source.name, "entity": source.entity},
                           partition_by=[bronze.identity_partition("source")], cfg=cfg)  # fmt: skip
-    q_count = prepared.quarantine.num_rows
-    entry = prepared.ledger_entry("loaded")
     ledger.record(entry, cfg)
     checks = {name: (count, count == 0) for name, count in result.unexpected_counts.items()}
     checks.update({f"batch:{c.name}": (0 if c.success else 1, c.success) for c in result.batch_checks})
     ledger.record_validations(batch_id, source.name, source.entity, checks, cfg)
-    outcome = LoadResult(batch_id, entry.landed, good.num_rows, q_count)
+    outcome = LoadResult(batch_id, entry.landed, entry.loaded, entry.quarantined)
     log.info("loaded %s", outcome)
     # Batch-level failures (empty or anomalous volume, stale data) fail the task after the rows are safe.
     result.raise_for_batch_failures()
@@ -241,8 +239,7 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
     # The watermark's parse of its field, where it is the same instant in any zone, spares the suite a second one.
     shared = {source.watermark_field: (marks[framed_rows], fixed[framed_rows])} if fixed is not None else None
     framed = frame_batch(source=source.name, entity=source.entity, df=to_validate, epochs=shared,
-                         context={"interval_start": start, "interval_end": end,
-                                  "fields_present": sorted(keys)})  # fmt: skip
+                         context={"interval_start": start, "interval_end": end, "fields_present": keys})  # fmt: skip
     hashes = pa.chunked_array([p.hashes for p in parts if p.rows], pa.string()).combine_chunks()
 
     codes = hashes.dictionary_encode().indices.to_numpy(zero_copy_only=False)  # no Python str per hash

@@ -118,9 +118,8 @@ def stale_spark_outputs(root: Path, before: datetime) -> list[Path]:
     datasets: set[Path] = set()
     newest: dict[Path, float] = {}
     for path in root.rglob("*") if root.is_dir() else ():
-        if (
-            path.is_file() and path.parent != root
-        ):  # Spark writes folders; a loose file there is not its output
+        # Spark writes folders; a loose file in the root is not its output.
+        if path.is_file() and path.parent != root:
             datasets.add(path.parent)
             mtime = path.stat().st_mtime
             for folder in path.parents:

@@ -101,9 +101,8 @@ def gunzip(data: bytes) -> tuple[bytes, str | None]:
                 return b"", f"corrupt gzip: {exc}"
             return b"".join(out), f"bytes after gzip member {len(out)} are not gzip ({exc}): they are lost"
         if not inflater.eof:
-            return b"".join(
-                out
-            ), "truncated gzip: the stream ends before its end marker, the rest of the file is lost"
+            lost = "truncated gzip: the stream ends before its end marker, the rest of the file is lost"
+            return b"".join(out), lost
         rest = inflater.unused_data
     return b"".join(out), None
 
@@ -165,11 +164,8 @@ class ParcelDropSource:
             cut = bool(tail.strip()) and bool(parsed.errors) and parsed.errors[-1][1] == text
             if cut:
                 parsed.errors.pop()  # the cut-off last line: reported with the real cause
-            elif tail.strip():
-                text, offset = (
-                    "",
-                    offset + 1,
-                )  # the last line was whole and loaded: the row records the loss only
+            elif tail.strip():  # the last line was whole and loaded: the row records the loss only
+                text, offset = "", offset + 1
             parsed.errors.append((offset, text, f"{part_name}: {problem}"))
         return parsed
 

@@ -50,9 +50,8 @@ class RegistrySnapshotSource:
             return parsed
         try:
             reader = csv.DictReader(io.StringIO(text, newline=""))
-            reader.fieldnames = distinct_headers(
-                list(reader.fieldnames or [])
-            )  # a column named twice keeps both
+            # A column named twice keeps both.
+            reader.fieldnames = distinct_headers(list(reader.fieldnames or []))
             for offset, row in enumerate(reader):
                 if None in row:  # more cells than headers
                     payload = ",".join(map(str, row.values()))

@@ -27,7 +27,7 @@ import numpy as np
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
 from huitong.sources._files import whole_file_error
-from huitong.sources.base import ParsedPart, as_text, parse_timestamp
+from huitong.sources.base import ParsedPart, as_text, distinct_headers, parse_timestamp
 
 # canonical column -> every header spelling seen in shop software (compared after normalise_header).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -60,16 +60,14 @@ _CANONICAL = {normalise_header(a): c for c, aliases in HEADER_ALIASES.items() fo
 
 def map_headers(headers: list[str]) -> list[str]:
     """Canonical names for known headers; unknown ones keep their own (trimmed) text. A second column mapping to a
-    canonical name already taken keeps its own text too, so no value is overwritten."""
-    out, taken = [], set()
+    canonical name already taken keeps its own text too, and a text already taken its position (distinct_headers),
+    so no value is overwritten."""
+    names: list[str] = []
     for i, raw in enumerate(headers):
         text = (raw or "").strip() or f"column_{i + 1}"
         name = _CANONICAL.get(normalise_header(text), text)
-        if name in taken:
-            name = text if text not in taken else f"{text}_{i + 1}"
-        taken.add(name)
-        out.append(name)
-    return out
+        names.append(text if name in names else name)
+    return distinct_headers(names)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -109,9 +107,8 @@ def _cell(value: object) -> str | None:
         return value if value and not value.isspace() else None
     if isinstance(value, datetime | date | time):  # openpyxl's date, time and date-time cells
         return value.isoformat()
-    if isinstance(
-        value, timedelta
-    ):  # a duration cell, as ISO 8601 seconds (bronze keeps text; staging types)
+    # A duration cell, as ISO 8601 seconds (bronze keeps text; staging types).
+    if isinstance(value, timedelta):
         return f"PT{value.total_seconds():g}S"
     text = as_text(value)
     return None if text is None or text.strip() == "" else text

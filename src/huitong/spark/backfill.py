@@ -101,7 +101,7 @@ def prepare_batch(batch_id: str, layout: Layout, now: datetime, cfg=None) -> pa.
     from huitong.ingest import prepare_load
 
     prepared = prepare_load(batch_id, cfg, now=now)
-    prepared.reconciled()  # as the Python loader: a batch whose split lost a row fails its task
+    entry = prepared.reconciled()  # as the Python loader: a batch whose split lost a row fails its task
     good, quarantine = prepared.good, prepared.quarantine
     bronze_part = _aligned(good, good.schema.names, layout, "bronze", {c: c for c in layout.bronze})
     q_rename = dict(zip(QUARANTINE_COLUMNS, layout.quarantine, strict=True))
@@ -110,8 +110,8 @@ def prepare_batch(batch_id: str, layout: Layout, now: datetime, cfg=None) -> pa.
     ledger_row = {
         "batch_id": batch_id, "source": prepared.source.name, "entity": prepared.source.entity,
         "window_start": prepared.start.isoformat(), "window_end": prepared.end.isoformat(),
-        "landed": prepared.landed, "loaded": good.num_rows,
-        "quarantined": quarantine.num_rows, "failed_batch_checks": ",".join(failed) or None,
+        "landed": entry.landed, "loaded": entry.loaded, "quarantined": entry.quarantined,
+        "failed_batch_checks": ",".join(failed) or None,
     }  # fmt: skip
     ledger_part = pa.table(
         {f.name: pa.array([json.dumps(ledger_row)] if f.name == layout.ledger
