@@ -37,6 +37,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from itertools import cycle, islice
 from pathlib import Path
 
 from bench_common import save_results
@@ -69,6 +70,15 @@ def raw_read(batch, reader: str) -> dict:
             )
         elif reader == "csv":
             con.execute("create table raw as select * from read_csv(?, all_varchar=true)", [files])
+        elif reader == "xml":
+            # DuckDB reads no XML. The baseline is the least an XML reader does: the text decoded (a GB2312
+            # platform's too, which expat cannot decode) and expat building its element tree.
+            import xml.etree.ElementTree as ET
+
+            from huitong.sources.camera import _XML_DECL, decode_text
+
+            texts = (_XML_DECL.sub("", decode_text(Path(f).read_bytes()), count=1) for f in files)
+            return sum(len(ET.fromstring(text).find("DeviceList")) for text in texts)
         else:  # newline-delimited JSON, gzipped or not
             con.execute("create table raw as select * from read_json(?, format='newline_delimited')", [files])
         return con.execute("select count(*) from raw").fetchone()[0]
@@ -266,6 +276,107 @@ def bench_parcel(cfg, rows: int, repeat: int) -> dict:
     }
 
 
+def bench_rental(cfg, rows: int, repeat: int) -> dict:
+    from huitong.lake.landing import RawPart, land
+    from huitong.sources._files import to_lines
+    from huitong.sources.rental import SOURCES, render
+
+    source = SOURCES["tenants"]
+    store = cfg.sources_dir / "rental" / "tenants.parquet"
+    records = sorted(repeated(store, source.key, ("created_at", "updated_at"), rows),
+                     key=lambda r: (r["updated_at"], r[source.key]))  # the extract's order  # fmt: skip
+    rendered = [{c: render(r[c]) for c in source.columns} for r in records]
+    # The extract lands one JSON Lines part per page of its server-side cursor.
+    step = source.page_size
+    parts = [RawPart(f"tenants-{n + 1:05d}.jsonl", to_lines(rendered[i : i + step]), "bench")
+             for n, i in enumerate(range(0, len(rendered), step))]  # fmt: skip
+    # Rental windows are cut on updated_at: one window over the whole simulated history.
+    start, end = datetime(2020, 1, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
+    batch = land("rental", "tenants", start, end, parts, cfg)
+    return {"source": "rental", "format": f"JSON Lines, {len(parts)} pages", "bytes": sum(len(p.data) for p in parts),
+            **measured(batch, "jsonl", cfg, repeat)}  # fmt: skip
+
+
+def bench_public_safety(cfg, rows: int, repeat: int) -> dict:
+    from huitong.lake.landing import RawPart, land
+    from huitong.simulate.export_public_safety import changes, render_export
+    from huitong.sources.public_safety import COLUMNS
+
+    times = ("occurred_at", "reported_at", "cleared_at", "updated_at")
+    records = repeated(cfg.sources_dir / "public_safety" / "incidents.parquet", "incident_id", times, rows)
+    data = render_export(COLUMNS["incidents"], [changes("incidents", r)[-1] for r in records])
+    # One night's export (the day is in the file name); its window is that local day.
+    start, end = datetime(2026, 10, 30, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
+    batch = land(
+        "public_safety", "incidents", start, end, [RawPart("incidents-2026-10-31.csv", data, "bench")], cfg
+    )
+    return {"source": "public_safety", "format": "CSV (utf-8-sig, nightly export)", "bytes": len(data),
+            **measured(batch, "csv", cfg, repeat)}  # fmt: skip
+
+
+def bench_camera_status(cfg, rows: int, repeat: int) -> dict:
+    from huitong.lake.landing import RawPart, land
+    from huitong.simulate.export_camera import PLATFORMS, status_lines
+
+    store = cfg.sources_dir / "camera" / "status_events.parquet"
+    records = repeated(store, "event_id", ("event_time", "updated_at"), rows)
+    parts = [RawPart(f"status-{slug}-2026-10-31.jsonl",
+                     status_lines([r for r in records if r["programme"] == programme], programme), "bench")
+             for programme, slug in PLATFORMS.items()]  # fmt: skip
+    # Status events are cut on event_time: one window over the whole simulated history.
+    start, end = datetime(2024, 12, 31, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
+    batch = land("camera", "status_events", start, end, parts, cfg)
+    return {"source": "camera status", "format": "JSON Lines, a file per platform",
+            "bytes": sum(len(p.data) for p in parts), **measured(batch, "jsonl", cfg, repeat)}  # fmt: skip
+
+
+def bench_camera_catalog(cfg, cameras: int, repeat: int) -> dict:
+    import pyarrow.parquet as pq
+
+    from huitong.lake.landing import RawPart, land
+    from huitong.simulate.export_camera import PLATFORMS, _addresses, _item, catalog_xml, platform_id
+
+    devices = pq.read_table(cfg.sources_dir / "camera" / "devices.parquet").to_pylist()
+    addresses = _addresses(cfg)
+    # The simulated city's devices repeated up to ``cameras``, copy k's 20-digit code given a serial of its own (the
+    # last six digits) so every device is new and its code keeps the GB/T 28181 structure.
+    listed = [{**d, "device_code": d["device_code"][:14] + f"{n % 1_000_000:06d}"}
+              for n, d in enumerate(islice(cycle(devices), cameras))]  # fmt: skip
+    parts = []
+    for programme, slug in PLATFORMS.items():
+        mine = [d for d in listed if d["programme"] == programme]
+        platform = platform_id(mine[0]["device_code"], programme)
+        items = [_item(d, "ON", addresses.get(d["civil_code"], ""), platform) for d in mine]
+        parts.append(RawPart(f"catalog-{slug}-2026-10-31.xml", catalog_xml(programme, items, platform, 20261031),
+                             "bench"))  # fmt: skip
+    # One night's snapshots of the three platforms; the window is that local day.
+    start, end = datetime(2026, 10, 30, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
+    batch = land("camera", "devices", start, end, parts, cfg)
+    return {"source": "camera catalog", "format": "GB/T 28181 Catalog XML, a file per platform",
+            "bytes": sum(len(p.data) for p in parts), **measured(batch, "xml", cfg, repeat)}  # fmt: skip
+
+
+def bench_reference(cfg, rows: int, repeat: int) -> dict:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from huitong.lake.landing import RawPart, land
+
+    store = cfg.sources_dir / "reference" / "key_businesses.parquet"
+    records = repeated(store, "business_code", (), rows)
+    out = pa.BufferOutputStream()
+    pacsv.write_csv(
+        pa.Table.from_pylist(records), out
+    )  # as the bureau publishes the registry (every text quoted)
+    data = out.getvalue().to_pybytes()
+    start, end = datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC)
+    batch = land(
+        "reference", "key_businesses", start, end, [RawPart("key_businesses.csv", data, "bench")], cfg
+    )
+    return {"source": "reference", "format": "CSV snapshot (quoted)", "bytes": len(data),
+            **measured(batch, "csv", cfg, repeat)}  # fmt: skip
+
+
 def bench_hotel(cfg, start: datetime, end: datetime, repeat: int) -> dict:
     from huitong.ingest import land_window
     from huitong.simulate.hotel_api import running_server
@@ -300,6 +411,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=1_000_000, help="records in the trade and parcel files")
+    parser.add_argument("--cameras", type=int, default=220_000,
+                        help="devices in the three camera catalogues (the city's 220,000 cameras)")  # fmt: skip
+    parser.add_argument("--only", nargs="+", metavar="SOURCE", choices=sorted(BENCHES),
+                        help="run only these sources' benches (default: all)")  # fmt: skip
     parser.add_argument("--scale", type=float, default=0.3, help="simulated city (the hotel window's size)")
     parser.add_argument("--home", help="HUITONG_HOME to use (default: a temporary folder)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per source; the median load is reported")
@@ -316,11 +431,10 @@ def main() -> None:
     )
     start_s = process_start_seconds()
     warm_up()
-    rows = [
-        bench_trade(cfg, args.rows, args.repeat),
-        bench_parcel(cfg, args.rows, args.repeat),
-        bench_hotel(cfg, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC), args.repeat),
-    ]
+    rows = []
+    for name in args.only or BENCHES:
+        print(f"{name}: landing and loading ...", flush=True)
+        rows.append(BENCHES[name](cfg, args))
     for row in rows:
         row["load_rps"] = row["records"] / row["load_s"]
         row["raw_rps"] = row["raw_rows"] / row["raw_s"]
@@ -347,6 +461,21 @@ def main() -> None:
            "measured_at": datetime.now(UTC).isoformat(), "goal": {"records_per_s": GOAL_RPS, "ratio": GOAL_RATIO},
            "rows": rows}  # fmt: skip
     save_results("ingest_throughput", out, lambda png: plot(rows, png))
+
+
+# Each source's bench, in the order they run and are reported.
+BENCHES = {
+    "trade": lambda cfg, args: bench_trade(cfg, args.rows, args.repeat),
+    "parcel": lambda cfg, args: bench_parcel(cfg, args.rows, args.repeat),
+    "rental": lambda cfg, args: bench_rental(cfg, args.rows, args.repeat),
+    "public_safety": lambda cfg, args: bench_public_safety(cfg, args.rows, args.repeat),
+    "camera_status": lambda cfg, args: bench_camera_status(cfg, args.rows, args.repeat),
+    "camera_catalog": lambda cfg, args: bench_camera_catalog(cfg, args.cameras, args.repeat),
+    "reference": lambda cfg, args: bench_reference(cfg, args.rows, args.repeat),
+    "hotel": lambda cfg, args: bench_hotel(
+        cfg, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC), args.repeat
+    ),
+}
 
 
 def plot(rows: list[dict], path: Path) -> None:

@@ -64,6 +64,42 @@ def test_a_file_without_its_day_or_in_no_known_encoding_is_quarantined_whole():
     assert undecodable.records == [] and "neither UTF-8 nor GB18030" in undecodable.errors[0][2]
 
 
+# The loader reads exports without quotes through parse_table (Arrow) and the rest through parse: both must give
+# the same records, or bronze content and record hashes would depend on which reader a file happened to take.
+SPACED_ROW = ROW.replace("AJ1", " AJ2 ").replace("盗窃", "\u00a0")
+COLUMNAR_CASES = {
+    "crlf, empty and whitespace cells, blank rows": (
+        f"{HEADER}\r\n{ROW}\r\n\r\n,,,,,,,,,,\r\n \u3000,,,,,,,,,,\r\n{SPACED_ROW}\r\n"
+    ),
+    "lf line ends, a header cell with spaces round it": "incident_id , category\nAJ1,criminal\nAJ2,\n",
+    "a column named twice": f"{HEADER},updated_at\n{ROW},2026-03-06T00:00:00+08:00\n",
+    "an export_date column of its own": "export_date,incident_id\n2020-01-01,AJ1\n",
+}
+READ_BY_PARSE = {
+    "quoted cells": f'{HEADER}\n"AJ1","a, b"\n',
+    "a row with more cells than the header": f"{HEADER}\n{ROW},surplus\n",
+    "a short row": f"{HEADER}\nAJ3,public_order\n",
+    "a header ending in a blank cell": "incident_id,category,\nAJ1,criminal,\n",
+}
+
+
+@pytest.mark.parametrize("text", COLUMNAR_CASES.values(), ids=COLUMNAR_CASES.keys())
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_the_columnar_reading_of_an_export_gives_the_records_parse_gives(text, encoding):
+    source, data = get_source("public_safety", "incidents"), text.encode(encoding)
+    columnar = source.parse_table("incidents-2026-03-05.csv", data)
+    assert columnar is not None and columnar.errors == []
+    assert columnar.table.to_pylist() == source.parse("incidents-2026-03-05.csv", data).records
+
+
+@pytest.mark.parametrize("text", READ_BY_PARSE.values(), ids=READ_BY_PARSE.keys())
+def test_exports_arrow_could_read_differently_are_left_to_parse(text):
+    assert (
+        get_source("public_safety", "incidents").parse_table("incidents-2026-03-05.csv", text.encode())
+        is None
+    )
+
+
 def _write_store(home) -> None:
     store = home / "sources" / "public_safety"
     store.mkdir(parents=True)

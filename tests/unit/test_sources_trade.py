@@ -169,6 +169,6 @@ def test_files_arrow_could_read_differently_are_left_to_parse(text):
 
 
 def test_blank_means_what_str_isspace_means():
-    from huitong.sources.trade import SPACE_CODE_POINTS
+    from huitong.sources._files import SPACE_CODE_POINTS
 
     assert tuple(c for c in range(0x110000) if chr(c).isspace()) == SPACE_CODE_POINTS

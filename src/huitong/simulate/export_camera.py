@@ -101,6 +101,24 @@ def catalog_xml(programme: str, items: list[str], platform: str, sn: int) -> byt
     return body.encode("gb18030" if programme in GB_ENCODED else "utf-8")
 
 
+def status_lines(events: list[dict], programme: str) -> bytes:
+    """One platform's status export: a JSON object per event, one per line."""
+    lines = (
+        json.dumps(
+            {
+                "event_id": e["event_id"],
+                "device_id": e["device_code"],
+                "platform_id": platform_id(e["device_code"], programme),
+                "event": "OFF" if e["status"] == "offline" else "ON",
+                "event_time": e["event_time"],
+            },
+            ensure_ascii=False,
+        )
+        for e in events
+    )
+    return "".join(line + "\n" for line in lines).encode()
+
+
 def export_camera(
     cfg: Settings | None = None, *, start: date, end: date, catalogs: bool = True, events: bool = True
 ) -> dict[str, int]:
@@ -139,22 +157,10 @@ def export_camera(
                                  catalog_xml(programme, items, platform or "", sn))  # fmt: skip
                 written["catalog"] += 1
             if events:
-                lines = [
-                    json.dumps(
-                        {
-                            "event_id": e["event_id"],
-                            "device_id": e["device_code"],
-                            "platform_id": platform_id(e["device_code"], programme),
-                            "event": "OFF" if e["status"] == "offline" else "ON",
-                            "event_time": e["event_time"],
-                        },
-                        ensure_ascii=False,
-                    )  # fmt: skip
-                    for e in todays
-                    if programme_of.get(e["device_code"]) == programme
-                ]
-                write_atomically(drop / "status" / slug / f"{day}.jsonl",
-                                 "".join(line + "\n" for line in lines).encode())  # fmt: skip
+                platform_events = [e for e in todays if programme_of.get(e["device_code"]) == programme]
+                write_atomically(
+                    drop / "status" / slug / f"{day}.jsonl", status_lines(platform_events, programme)
+                )
                 written["status"] += 1
     return written
 

@@ -45,10 +45,10 @@ def _versions(entity: str, row: dict, month_firsts: list[str]) -> list[tuple[str
         if row["caught"]:
             versions.append((caught_day, {**row, "caught": "1"}))
         return versions
-    return [(v["updated_at"][:10], v) for v in _changes(entity, row)]
+    return [(v["updated_at"][:10], v) for v in changes(entity, row)]
 
 
-def _changes(entity: str, row: dict) -> list[dict]:
+def changes(entity: str, row: dict) -> list[dict]:
     """The record as exported on each day it changed."""
     if entity == "incidents":
         opened = {**row, "cleared": "0", "cleared_at": None, "updated_at": row["reported_at"]}
@@ -62,6 +62,15 @@ def _changes(entity: str, row: dict) -> list[dict]:
         return [opened, {**row, "resolved": "1"}] if row["resolved"] else [opened]
     day = date.fromisoformat(row["survey_date"])
     return [{**row, "survey_wave": f"{day.year}Q{(day.month - 1) // 3 + 1}"}]
+
+
+def render_export(columns: tuple[str, ...], rows: list[dict]) -> bytes:
+    """One export file as the records system writes it: UTF-8 with a byte order mark, CRLF, a header line."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([[r.get(c) if r.get(c) is not None else "" for c in columns] for r in rows])
+    return out.getvalue().encode("utf-8-sig")
 
 
 def export_public_safety(cfg: Settings | None = None, *, start: date, end: date) -> dict[str, int]:
@@ -81,11 +90,7 @@ def export_public_safety(cfg: Settings | None = None, *, start: date, end: date)
             rows = sorted(
                 by_day.get(day.isoformat(), {}).values(), key=lambda r: (r["updated_at"], r[columns[0]])
             )
-            out = io.StringIO(newline="")
-            writer = csv.writer(out, lineterminator="\r\n")
-            writer.writerow(columns)
-            writer.writerows([[r.get(c) if r.get(c) is not None else "" for c in columns] for r in rows])
-            write_atomically(drop / entity / f"{day}.csv", out.getvalue().encode("utf-8-sig"))
+            write_atomically(drop / entity / f"{day}.csv", render_export(columns, rows))
             written[entity] += len(rows)
     return written
 

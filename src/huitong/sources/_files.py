@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import codecs
+import csv
+import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -223,3 +225,120 @@ def _arrow_lines(chunk: bytes, columns: Sequence[str], extra: dict[str, str] | N
         else:
             table = table.append_column(name, column)
     return table.combine_chunks(), starts, ends
+
+
+# ---- plain CSV through Arrow's reader (trade uploads, public-safety exports) ----
+
+# Exactly the characters str.isspace() accepts (tests/unit/test_sources_trade.py checks the list against every code
+# point), so a blank cell means the same here as in the csv-module readers' tests (str.strip, str.isspace).
+SPACE_CODE_POINTS = (
+    0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+    0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+)  # fmt: skip
+_BLANK = "^[" + "".join(f"\\x{{{c:x}}}" for c in SPACE_CODE_POINTS) + "]*$"
+# The bytes the UTF-8 spelling of a SPACE_CODE_POINTS character starts with.
+_SPACE_FIRST_BYTES = np.isin(np.arange(256), [chr(c).encode()[0] for c in SPACE_CODE_POINTS])
+
+
+def plain_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]], *, blank_cells: bool):
+    """A CSV file without quotes as Arrow string columns, the records a csv-module reader gives in the same order,
+    or None when Arrow's reading could differ from the csv module's (a quote or NUL byte, ragged rows, a header
+    with a blank last cell) or the bytes are neither UTF-8 nor GB18030: the caller's csv-module reader then reads
+    the file and names what is wrong with it.
+
+    The header is the first line, its cells named by ``header_names``; a UTF-8 byte order mark is dropped; rows
+    whose every cell is empty or whitespace are dropped; an empty cell is None, and so is a whitespace-only one when
+    ``blank_cells``."""
+    import pyarrow as pa
+
+    # In UTF-8 and GB18030 alike a quote or NUL byte is never part of a multi-byte character: testing the bytes
+    # is testing the decoded text.
+    if b'"' in data or b"\x00" in data:
+        return None
+    body = data.removeprefix(codecs.BOM_UTF8)
+    try:  # UTF-8, tried first: Arrow reads the bytes as they are, and checks every cell is UTF-8
+        return _plain_csv_table(_first_line(body).decode("utf-8"), body, header_names, blank_cells)
+    except (UnicodeError, pa.ArrowInvalid):
+        pass
+    try:
+        text = data.decode("gb18030")
+        return _plain_csv_table(_first_line(text), text.encode("utf-8"), header_names, blank_cells)
+    except (UnicodeError, pa.ArrowInvalid):
+        return None
+
+
+def _first_line(text: str | bytes) -> str | bytes:
+    return text[: text.find("\n" if isinstance(text, str) else b"\n") + 1 or len(text)]
+
+
+def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
+    """plain_csv_table of UTF-8 ``data`` whose first line is ``head``. Raises pa.ArrowInvalid when a cell is not
+    UTF-8."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    header = next(csv.reader(io.StringIO(head, newline="")), None)
+    if not header or not (header[-1] or "").strip() or not any(h.strip() for h in header):
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc).upper().replace("-", ""):
+            raise  # not UTF-8: the caller decodes the file as GB18030 and tries again
+        return None
+    blanks = [_blank_cells(table[n]) for n in names]
+    columns = []
+    for name, blank in zip(names, blanks, strict=True):
+        column = table[name]
+        nulls = blank if blank_cells else _empty_cells(column)
+        columns.append(pc.if_else(pa.array(nulls), None, column) if nulls.any() else column)
+    blank_row = np.logical_and.reduce(blanks)
+    table = pa.table(columns, names=header_names(header))
+    if not blank_row.any():
+        return table  # filtering copies every column: only when there is a blank row to drop
+    return table.filter(pa.array(~blank_row))
+
+
+def _blank_cells(column) -> np.ndarray:
+    """Per cell of the column (chunked Arrow strings): empty or only SPACE_CODE_POINTS. Only cells that are empty or
+    start with a byte a space's UTF-8 starts with are asked the _BLANK regex: asking every cell was ~0.6 s of a
+    1M-row upload where few cells are blank."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    maybe = np.concatenate([_maybe_blank(chunk) for chunk in column.chunks] or [np.zeros(0, dtype=bool)])
+    rows = np.flatnonzero(maybe)
+    blank = np.zeros(len(column), dtype=bool)
+    if len(rows):
+        blank[rows] = pc.match_substring_regex(column.take(pa.array(rows)), _BLANK).to_numpy(
+            zero_copy_only=False
+        )
+    return blank
+
+
+def _empty_cells(column) -> np.ndarray:
+    from huitong.arrow_strings import string_buffers
+
+    parts = [string_buffers(chunk)[0] for chunk in column.chunks]
+    return np.concatenate([o[1:] == o[:-1] for o in parts] or [np.zeros(0, dtype=bool)])
+
+
+def _maybe_blank(chunk):
+    """Per cell of a string array: empty, or its first byte is one a SPACE_CODE_POINTS character starts with."""
+    from huitong.arrow_strings import string_buffers
+
+    offsets, data = string_buffers(chunk)
+    empty = offsets[1:] == offsets[:-1]
+    if not len(data):
+        return empty
+    first = data[np.minimum(offsets[:-1], len(data) - 1)]  # an empty cell's index is clamped; it is `empty`
+    return empty | _SPACE_FIRST_BYTES[first]

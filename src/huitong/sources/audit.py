@@ -35,6 +35,7 @@ class QueryAuditSource:
     )  # fmt: skip
     pseudonymised: tuple[tuple[str, str], ...] = ()
     snapshot: bool = False
+    watermark_field: str = "at"  # what watermark() parses: the loader parses the column at once
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         yield from self._log_lines(start, end, cfg)
@@ -64,7 +65,7 @@ class QueryAuditSource:
         return parse_lines(data)
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get("at"))
+        return parse_timestamp(record.get(self.watermark_field))
 
 
 def _line_time(raw: bytes) -> datetime | None:

@@ -14,19 +14,20 @@ watermark) and ``platform_id`` (the platform's own 20-digit SIP id from the resp
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources.base import ParsedPart, as_text, may_hold_surrogates, parse_timestamp, unstorable
+from huitong.sources._files import parse_lines, parse_lines_table
+from huitong.sources.base import ParsedPart, parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -149,33 +150,23 @@ def parse_catalog(part_name: str, data: bytes) -> ParsedPart:
     return parsed
 
 
-def parse_json_lines(part_name: str, data: bytes) -> ParsedPart:
-    """One JSON object per line; a line that is not one is quarantined alone and the rest still flow."""
-    parsed = ParsedPart()
-    try:
-        text = decode_text(data)
-    except ValueError as exc:
-        parsed.errors.append((0, data.decode("utf-8", "replace"), f"{part_name}: undecodable: {exc}"))
-        return parsed
-    # Lines end at "\n" only: str.splitlines() would also cut at U+2028, U+0085 and other separators that JSON
-    # writers leave unescaped inside string values, breaking a valid record into malformed pieces.
-    for offset, line in enumerate(text.split("\n")):
-        line = line.removesuffix("\r")
-        if not line.strip():
-            continue
+def parse_json_lines(
+    part_name: str, data: bytes, read: Callable[[bytes], ParsedPart] = parse_lines
+) -> ParsedPart:
+    """One JSON object per line (huitong.sources._files.parse_lines, or ``read``), in UTF-8 or, from older
+    platforms, GB18030; a line that is not one is quarantined alone and the rest still flow."""
+    if not data.isascii():  # ASCII, what status exports usually are, is UTF-8 and GB18030 alike
         try:
-            row = json.loads(line)
-        except ValueError as exc:
-            parsed.errors.append((offset, line, f"{part_name} line {offset + 1}: malformed JSON: {exc}"))
-            continue
-        if not isinstance(row, dict):
-            parsed.errors.append((offset, line, f"{part_name} line {offset + 1}: not a JSON object"))
-            continue
-        record = {key: as_text(value) for key, value in row.items()}
-        if may_hold_surrogates(line) and (problem := unstorable(record)):  # e.g. "\ud800": not storable text
-            parsed.errors.append((offset, line, f"{part_name} line {offset + 1}: {problem}"))
-            continue
-        parsed.records.append(record)
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:  # the line readers read UTF-8
+                data = decode_text(data).encode("utf-8")
+            except ValueError as exc:
+                return ParsedPart(
+                    errors=[(0, data.decode("utf-8", "replace"), f"{part_name}: undecodable: {exc}")]
+                )
+    parsed = read(data)
+    parsed.errors = [(o, p, f"{part_name} line {o + 1}: {r}") for o, p, r in parsed.errors]
     return parsed
 
 
@@ -192,6 +183,7 @@ class CatalogSource:
     columns: tuple[str, ...] = DEVICE_COLUMNS
     pseudonymised: tuple[tuple[str, str], ...] = ()
     snapshot: bool = False  # several daily snapshots per window: each row's watermark is its snapshot day
+    watermark_field: str = "snapshot_date"  # what watermark() parses: the loader parses the column at once
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         folder = drop_dir(cfg, self.name) / "catalog"
@@ -218,7 +210,7 @@ class CatalogSource:
         return parse_catalog(part_name, data)
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get("snapshot_date"))
+        return parse_timestamp(record.get(self.watermark_field))
 
 
 @dataclass
@@ -230,6 +222,7 @@ class StatusEventSource:
     columns: tuple[str, ...] = EVENT_COLUMNS
     pseudonymised: tuple[tuple[str, str], ...] = ()
     snapshot: bool = False
+    watermark_field: str = "event_time"  # what watermark() parses: the loader parses the column at once
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         folder = drop_dir(cfg, self.name) / "status"
@@ -251,8 +244,13 @@ class StatusEventSource:
     def parse(self, part_name: str, data: bytes) -> ParsedPart:
         return parse_json_lines(part_name, data)
 
+    def parse_table(self, part_name: str, data: bytes) -> ParsedPart:
+        """``parse``, the lines read into Arrow string columns by Arrow's JSON reader where it reads them as
+        json.loads does (huitong.sources._files.parse_lines_table): the same records, errors and offsets."""
+        return parse_json_lines(part_name, data, partial(parse_lines_table, columns=self.columns))
+
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get("event_time"))
+        return parse_timestamp(record.get(self.watermark_field))
 
 
 SOURCES = {"devices": CatalogSource(), "status_events": StatusEventSource()}

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from huitong.config import ConfigError, Settings
 from huitong.lake.landing import RawPart
-from huitong.sources._files import parse_lines, to_lines
+from huitong.sources._files import parse_lines, parse_lines_table, to_lines
 from huitong.sources.base import ParsedPart, as_text, parse_timestamp
 from huitong.sources.hotel import SourceUnavailable
 
@@ -50,6 +50,11 @@ def render(value: object) -> str | None:
     if isinstance(value, Decimal):
         return str(value)
     return as_text(value)
+
+
+def _named(part_name: str, parsed: ParsedPart) -> ParsedPart:
+    parsed.errors = [(o, p, f"{part_name}: {r}") for o, p, r in parsed.errors]
+    return parsed
 
 
 @dataclass
@@ -94,9 +99,12 @@ class RentalTableSource:
                     )
 
     def parse(self, part_name: str, data: bytes) -> ParsedPart:
-        parsed = parse_lines(data)
-        parsed.errors = [(o, p, f"{part_name}: {r}") for o, p, r in parsed.errors]
-        return parsed
+        return _named(part_name, parse_lines(data))
+
+    def parse_table(self, part_name: str, data: bytes) -> ParsedPart:
+        """``parse``, the lines read into Arrow string columns by Arrow's JSON reader where it reads them as
+        json.loads does (huitong.sources._files.parse_lines_table): the same records, errors and offsets."""
+        return _named(part_name, parse_lines_table(data, columns=self.columns))
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
         return parse_timestamp(record.get(self.watermark_field))

@@ -13,7 +13,6 @@ are whole local days) and lands the files unchanged. Parsing copes with what sho
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import unicodedata
@@ -22,11 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-import numpy as np
-
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources._files import whole_file_error
+from huitong.sources._files import plain_csv_table, whole_file_error
 from huitong.sources.base import ParsedPart, as_text, distinct_headers, parse_timestamp
 
 # canonical column -> every header spelling seen in shop software (compared after normalise_header).
@@ -191,105 +188,13 @@ class TradeUploadSource:
         """``parse`` for a plain CSV, read by Arrow's C++ reader into string columns (~20x faster than the csv
         module plus a dict per row); None for anything else (xlsx, quoting, ragged rows, unreadable), which
         ``parse`` then reads. The records are the ones ``parse`` gives, in the same order."""
-        import pyarrow as pa
-
         if part_name.lower().endswith(".xlsx"):
             return None
-        # In UTF-8 and GB18030 alike a quote or NUL byte is never part of a multi-byte character: testing the bytes
-        # is testing the decoded text.
-        if b'"' in data or b"\x00" in data:
-            return None  # quoted cells (and the error cases) keep the csv module's exact reading
-        body = data.removeprefix(codecs.BOM_UTF8)
-        try:  # UTF-8 (what decode() tries first): Arrow reads the bytes as they are, and checks every cell is UTF-8
-            table = _plain_csv_table(body[: body.find(b"\n") + 1 or len(body)].decode("utf-8"), body)
-        except (UnicodeError, pa.ArrowInvalid):
-            try:
-                text, _ = decode(data)
-            except ValueError:
-                return None
-            try:
-                table = _plain_csv_table(text[: text.find("\n") + 1 or len(text)], text.encode("utf-8"))
-            except (UnicodeError, pa.ArrowInvalid):
-                return None
+        table = plain_csv_table(data, map_headers, blank_cells=True)
         return None if table is None else ParsedPart(table=table)
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
         return parse_timestamp(record.get(self.watermark_field))
-
-
-# Exactly the characters str.isspace() accepts (tests/unit/test_sources_trade.py checks the list against every code
-# point), so a blank cell means the same here as in _cell.
-SPACE_CODE_POINTS = (
-    0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
-    0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
-)  # fmt: skip
-_BLANK = "^[" + "".join(f"\\x{{{c:x}}}" for c in SPACE_CODE_POINTS) + "]*$"
-# The bytes the UTF-8 spelling of a SPACE_CODE_POINTS character starts with.
-_SPACE_FIRST_BYTES = np.isin(np.arange(256), [chr(c).encode()[0] for c in SPACE_CODE_POINTS])
-
-
-def _plain_csv_table(head: str, data: bytes):
-    """An unquoted CSV (``data``, UTF-8; ``head``, its text up to the first line feed) as string columns named by
-    map_headers, blank cells None and blank rows dropped (as rows_to_records does); None when Arrow's reading could
-    differ from the csv module's (ragged rows, a header with blank trailing cells). Raises pa.ArrowInvalid when a
-    cell is not UTF-8 (or the rows are ragged)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    from pyarrow import csv as pacsv
-
-    header = next(csv.reader(io.StringIO(head, newline="")), None)
-    if not header or not (header[-1] or "").strip() or not any(h.strip() for h in header):
-        return None
-    names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc).upper().replace("-", ""):
-            raise  # not UTF-8: the caller decodes the file as decode() does and tries again
-        return None
-    columns = [_blank_as_null(table[n]) for n in names]
-    blank_row = None
-    for column in columns:
-        blank_row = column.is_null() if blank_row is None else pc.and_(blank_row, column.is_null())
-    table = pa.table(columns, names=map_headers(header))
-    if blank_row is None or not pc.any(blank_row).as_py():
-        return table  # filtering copies every column: only when there is a blank row to drop
-    return table.filter(pc.invert(blank_row))
-
-
-def _blank_as_null(column):
-    """The column (chunked Arrow strings) with blank cells (empty or only SPACE_CODE_POINTS) as null. Only cells
-    that are empty or start with a byte a space's UTF-8 starts with are asked the _BLANK regex: asking every cell,
-    and copying every column, was ~0.6 s of a 1M-row upload where few cells are blank."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    maybe = np.concatenate([_maybe_blank(chunk) for chunk in column.chunks] or [np.zeros(0, dtype=bool)])
-    rows = np.flatnonzero(maybe)
-    if not len(rows):
-        return column
-    blank = np.zeros(len(column), dtype=bool)
-    blank[rows] = pc.match_substring_regex(column.take(pa.array(rows)), _BLANK).to_numpy(zero_copy_only=False)
-    return pc.if_else(pa.array(blank), None, column) if blank.any() else column
-
-
-def _maybe_blank(chunk):
-    """Per cell of a string array: empty, or its first byte is one a SPACE_CODE_POINTS character starts with."""
-    from huitong.arrow_strings import string_buffers
-
-    offsets, data = string_buffers(chunk)
-    empty = offsets[1:] == offsets[:-1]
-    if not len(data):
-        return empty
-    first = data[np.minimum(offsets[:-1], len(data) - 1)]  # an empty cell's index is clamped; it is `empty`
-    return empty | _SPACE_FIRST_BYTES[first]
 
 
 def _day_start(day: date) -> datetime:
