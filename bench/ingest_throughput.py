@@ -85,7 +85,11 @@ def raw_read(batch, reader: str) -> dict:
 
     rows, seconds = clocked("raw", read)
     assert rows > 0, "the raw read found no rows"
-    return {**seconds, "raw_rows": rows}
+    return {
+        **seconds,
+        "raw_rows": rows,
+        "raw_reader": "expat (DuckDB reads no XML)" if reader == "xml" else "DuckDB",
+    }
 
 
 def timed_load(batch_id: str, cfg) -> tuple[dict, object]:
@@ -447,7 +451,7 @@ def main() -> None:
         row["overlapped_floor_s"] = max(row["raw_s"], cpu / (os.cpu_count() or 1))
         row["overlapped_floor_ratio"] = row["overlapped_floor_s"] / row["raw_s"]
         row["meets_goal"] = row["ratio"] <= GOAL_RATIO and row["load_rps"] >= GOAL_RPS
-        print(f"{row['source']:>7} {row['records']:>9,} records  raw DuckDB {row['raw_s']:6.2f} s  "
+        print(f"{row['source']:>7} {row['records']:>9,} records  raw read ({row['raw_reader']}) {row['raw_s']:6.2f} s  "
               f"huitong {row['load_s']:6.2f} s (prepare {row['prepare_s']:.2f}, of which validation "
               f"{row['validate_s']:.2f}; commits {row['commits_s']:.2f}; CPU {row['load_cpu_s']:.2f})  "
               f"ratio {row['ratio']:5.1f}x  {row['load_rps']:>9,.0f} rec/s  (loads "
@@ -484,7 +488,7 @@ def plot(rows: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    fig, ax = plt.subplots(figsize=(max(7.5, 1.4 * len(rows)), 4.8))
     names = [f"{r['source']}\n{r['records']:,} rec\n{r['ratio']:.1f}x raw" for r in rows]
     x = range(len(rows))
     ax.bar([i - 0.27 for i in x], [r["load_rps"] for r in rows], width=0.27,
@@ -493,7 +497,12 @@ def plot(rows: list[dict], path: Path) -> None:
            label="least work: raw read + GX, write and digest floors")  # fmt: skip
     ax.hlines([r["raw_rows"] / r["overlapped_floor_s"] for r in rows], [i - 0.14 for i in x], [i + 0.14 for i in x],
               color="saddlebrown", linewidth=2, label="least work, perfectly overlapped on every core")  # fmt: skip
-    ax.bar([i + 0.27 for i in x], [r["raw_rps"] for r in rows], width=0.27, label="DuckDB raw read")
+    ax.bar(
+        [i + 0.27 for i in x],
+        [r["raw_rps"] for r in rows],
+        width=0.27,
+        label="raw read (DuckDB; expat for the XML)",
+    )
     ax.axhline(GOAL_RPS, color="grey", linestyle="--", linewidth=1, label="goal: 100k records/s")
     ax.hlines([r["raw_rps"] / GOAL_RATIO for r in rows], [i - 0.42 for i in x], [i + 0.42 for i in x],
               color="black", linestyle=":", linewidth=1.2, label="goal: within 2x of the raw read")  # fmt: skip
