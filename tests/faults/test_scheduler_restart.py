@@ -11,29 +11,21 @@ created. Airflow's records and the lake's both must show each interval exactly o
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import sqlite3
-import subprocess
 import textwrap
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
 
 from huitong.lake.landing import list_batches
 from huitong.lake.ledger import read_ledger
-from huitong.serving.superset_server import free_port
 from huitong.simulate.hotel_api import running_server
-from tests.conftest import VENVS, airflow_env
+from tests.faults.airflow_cluster import parse_utc, processes_of, running_airflow
 from tests.faults.conftest import TOKEN, hotel_sent, report
 
 pytestmark = pytest.mark.slow
 
-AIRFLOW = str(VENVS / "airflow" / "bin" / "airflow")
 DAG_ID = "hotel_catchup"
 # Local 9, 10 and 11 February 2026 (UTC+8 midnights): each has hotel registrations in the fault suite's city.
 INTERVALS = [
@@ -82,155 +74,43 @@ SCHEDULER_TIMINGS = {
 }
 
 
-class Airflow:
-    """Airflow's components, each in its own process group (as scripts/services.sh starts them)."""
-
-    def __init__(self, home: Path, env: dict[str, str]):
-        self.home, self.env, self.procs = home, env, {}
-        self.db = home / "airflow" / "airflow.db"
-
-    def run(self, *args: str) -> None:
-        out = subprocess.run([AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
-
-    def start(self, name: str, *args: str) -> None:
-        log = open(self.home / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
-        self.procs[name] = subprocess.Popen(
-            [AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
-
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        proc = self.procs.pop(name)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for name in list(self.procs):
-            self.kill(name, signal.SIGINT)
-
-    def alive(self, name: str) -> bool:
-        return self.procs[name].poll() is None
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {p.name}\n{p.read_text(errors='replace')[-1500:]}" for p in sorted(self.home.glob("*.log"))
-        )
-
-    def query(self, sql: str) -> list[tuple]:
-        """Airflow's own records, read-only from its SQLite metadata database."""
-        if not self.db.exists():
-            return []
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30) as con:
-            try:
-                return con.execute(sql).fetchall()
-            except sqlite3.OperationalError:  # tables not created yet, or locked for longer than the timeout
-                return []
-
-
-def processes_of(home: Path, *words: str) -> list[int]:
-    """Our own processes working for ``home`` (their HUITONG_HOME) whose command line holds ``words``."""
-    marker = f"HUITONG_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            env = (entry / "environ").read_bytes().split(b"\0")
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:  # gone, or not ours
-            continue
-        if marker in env and all(w in cmdline for w in words):
-            found.append(int(entry.name))
-    return found
-
-
-def parse_utc(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def test_scheduler_killed_mid_run_every_interval_loads_exactly_once(lake, tmp_path):
     dags = tmp_path / "dags"
     dags.mkdir()
     (dags / f"{DAG_ID}.py").write_text(DAG_FILE)
-    api_port = free_port()
-    with running_server(store_path=lake.hotel_store, port=0, token=TOKEN, rate_per_s=0, error_rate=0) as url:
-        env = airflow_env(
-            lake.home,
-            HUITONG_HOTEL_API_URL=url,
-            AIRFLOW__CORE__DAGS_FOLDER=str(dags),
-            AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
-            AIRFLOW__CORE__PARALLELISM="4",
-            AIRFLOW__API__HOST="127.0.0.1",
-            AIRFLOW__API__PORT=str(api_port),
-            AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{api_port}/execution/",
-            AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
-            AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK="False",
-            **SCHEDULER_TIMINGS,
+    with (
+        running_server(store_path=lake.hotel_store, port=0, token=TOKEN, rate_per_s=0, error_rate=0) as url,
+        running_airflow(lake.home, dags, HUITONG_HOTEL_API_URL=url, **SCHEDULER_TIMINGS) as airflow,
+    ):
+        deadline = time.monotonic() + DEADLINE_S
+        # Mid-run: a load task's command has started (the other run is in flight too).
+        airflow.wait("a load task started", lambda: processes_of(lake.home, "ingest", "load"), deadline)
+        airflow.kill("scheduler")
+        killed_at = time.monotonic()
+        running = airflow.query(
+            f"select run_id, task_id from task_instance where dag_id = '{DAG_ID}' and state = 'running'"
         )
-        airflow = Airflow(lake.home, env)
-        try:
-            airflow.run("db", "migrate")
-            started = time.monotonic()
-            # Tasks only need the execution API; the UI's app is not started.
-            airflow.start(
-                "api-server", "api-server", "-H", "127.0.0.1", "-p", str(api_port), "--apps", "execution"
-            )
-            airflow.start("dag-processor", "dag-processor")
-            airflow.start("scheduler", "scheduler", "--skip-serve-logs")
-
-            def runs() -> list[tuple]:
-                return airflow.query(
-                    "select run_id, data_interval_start, data_interval_end, state from dag_run "
-                    f"where dag_id = '{DAG_ID}'"
-                )
-
-            def wait(what: str, done) -> None:
-                while not done():
-                    assert time.monotonic() - started < DEADLINE_S, (
-                        f"{what} within {DEADLINE_S} s\n{airflow.logs()}"
-                    )
-                    assert all(airflow.alive(n) for n in airflow.procs), airflow.logs()
-                    time.sleep(0.2)
-
-            # Mid-run: a load task's command has started (the other run is in flight too).
-            wait("a load task started", lambda: processes_of(lake.home, "ingest", "load"))
-            airflow.kill("scheduler")
-            killed_at = time.monotonic()
-            running = airflow.query(
-                f"select run_id, task_id from task_instance where dag_id = '{DAG_ID}' and state = 'running'"
-            )
-            runs_at_kill = runs()
-            airflow.start("scheduler", "scheduler", "--skip-serve-logs")
-            wait(
-                "every run finished",
-                lambda: len(r := runs()) >= len(INTERVALS) and all(x[3] in ("success", "failed") for x in r),
-            )
-            recovered_in = time.monotonic() - killed_at
-            final = runs()
-            tries = airflow.query(
-                f"select run_id, task_id, try_number from task_instance where dag_id = '{DAG_ID}'"
-            )
-        finally:
-            airflow.stop_all()
-            # The killed task's command was orphaned (its own session) and may still be writing: let it end before
-            # the lake is counted. Airflow is stopped, so whatever still works for this home is such an orphan.
-            deadline = time.monotonic() + 60
-            while (left := processes_of(lake.home)) and time.monotonic() < deadline:
-                time.sleep(0.5)
-            for pid in left:
-                os.kill(pid, signal.SIGKILL)
+        runs_at_kill = airflow.runs(DAG_ID)
+        airflow.start_scheduler()
+        airflow.wait(
+            "every run finished",
+            lambda: (
+                len(r := airflow.runs(DAG_ID)) >= len(INTERVALS)
+                and all(x[3] in ("success", "failed") for x in r)
+            ),
+            deadline,
+        )
+        recovered_in = time.monotonic() - killed_at
+        final = airflow.runs(DAG_ID)
+        tries = airflow.query(
+            f"select run_id, task_id, try_number from task_instance where dag_id = '{DAG_ID}'"
+        )
+    # Leaving running_airflow let the killed task's orphaned command end before the lake is counted.
 
     # Airflow: one successful run per interval, none skipped, none doubled.
-    windows = sorted((parse_utc(start), parse_utc(end)) for _, start, end, _ in final)
+    windows = sorted((parse_utc(start), parse_utc(end)) for _, start, end, *_ in final)
     assert windows == INTERVALS, final
-    assert {state for *_, state in final} == {"success"}, final
+    assert {run[3] for run in final} == {"success"}, final
     # The kill hit a running load; the restarted scheduler ran it again (a later try) and created the run that did
     # not exist yet when the first scheduler died.
     assert any(task == "load" for _, task in running), running
