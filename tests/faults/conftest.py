@@ -25,6 +25,7 @@ import pytest
 from huitong.config import Settings, load_settings, settings
 from huitong.ingest import load
 from huitong.lake.catalog import get_catalog
+from huitong.lake.landing import list_batches
 from huitong.quality.validate import BatchValidationError
 from huitong.simulate import simulate
 from huitong.simulate.deliveries import write_deliveries
@@ -122,6 +123,28 @@ def hotel_sent(store: Path, start: datetime, end: datetime) -> pd.DataFrame:
     frame = pd.read_parquet(store)
     updated = pd.to_datetime(frame["updated_at"], utc=True)
     return frame[(updated >= start) & (updated < end)]
+
+
+def hotel_intervals_held_once(lake: Lake, intervals: list[tuple[datetime, datetime]]):
+    """Asserts the hotel source's intervals each landed one batch and every record the source holds for them is in
+    bronze or the quarantine exactly once; returns (bronze, the hotel quarantine, records the source holds)."""
+    assert len(list_batches("hotel", "registrations", lake.cfg)) == len(intervals)
+    bronze = lake.table("bronze.hotel__registrations")
+    quarantine = lake.table("quarantine.quarantined_rows")
+    quarantine = quarantine.filter(pc.equal(quarantine["source"], "hotel"))
+    assert bronze.num_rows == len(set(bronze["_record_hash"].to_pylist())), "a record loaded twice"
+    sent = 0
+    for start, end in intervals:
+        held = len(hotel_sent(lake.hotel_store, start, end))
+        in_lake = sum(
+            t.filter(
+                pc.and_(pc.greater_equal(t["_watermark_at"], start), pc.less(t["_watermark_at"], end))
+            ).num_rows
+            for t in (bronze, quarantine)
+        )
+        assert in_lake == held > 0, (start, in_lake, held)
+        sent += held
+    return bronze, quarantine, sent
 
 
 def lake_counts(lake: Lake, source: str, entity: str, batch_ids: set[str] | None = None) -> tuple[int, int]:

@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 import pyarrow.compute as pc
 import pytest
 
-from huitong.lake.landing import list_batches
 from huitong.simulate.hotel_api import running_server
 from tests.faults.airflow_cluster import parse_utc, running_airflow
-from tests.faults.conftest import TOKEN, hotel_sent, report
+from tests.faults.conftest import TOKEN, hotel_intervals_held_once, report
 
 pytestmark = pytest.mark.slow
 
@@ -99,22 +98,7 @@ def test_a_backfill_loads_each_past_interval_once_and_reprocessing_adds_nothing(
 
     # The lake: the re-run days landed the same bytes (the same batch each), loaded nothing new; the new day's
     # records all arrived; each record the source holds is in bronze or the quarantine exactly once.
-    assert len(list_batches("hotel", "registrations", lake.cfg)) == len(INTERVALS)
-    bronze = lake.table("bronze.hotel__registrations")
-    quarantine = lake.table("quarantine.quarantined_rows")
-    quarantine = quarantine.filter(pc.equal(quarantine["source"], "hotel"))
-    assert bronze.num_rows == len(set(bronze["_record_hash"].to_pylist())), "a record loaded twice"
-    sent = 0
-    for start, end in INTERVALS:
-        held = len(hotel_sent(lake.hotel_store, start, end))
-        in_lake = sum(
-            t.filter(
-                pc.and_(pc.greater_equal(t["_watermark_at"], start), pc.less(t["_watermark_at"], end))
-            ).num_rows
-            for t in (bronze, quarantine)
-        )
-        assert in_lake == held > 0, (start, in_lake, held)
-        sent += held
+    bronze, quarantine, sent = hotel_intervals_held_once(lake, INTERVALS)
     last_day = bronze.filter(pc.greater_equal(bronze["_watermark_at"], INTERVALS[2][0])).num_rows
     assert bronze.num_rows == bronze_first + last_day, (bronze_first, last_day, bronze.num_rows)
     assert report("airflow_backfill", sent, bronze.num_rows, quarantine.num_rows) == 0

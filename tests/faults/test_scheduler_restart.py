@@ -15,14 +15,12 @@ import textwrap
 import time
 from datetime import UTC, datetime
 
-import pyarrow.compute as pc
 import pytest
 
-from huitong.lake.landing import list_batches
 from huitong.lake.ledger import read_ledger
 from huitong.simulate.hotel_api import running_server
 from tests.faults.airflow_cluster import parse_utc, processes_of, running_airflow
-from tests.faults.conftest import TOKEN, hotel_sent, report
+from tests.faults.conftest import TOKEN, hotel_intervals_held_once, report
 
 pytestmark = pytest.mark.slow
 
@@ -122,22 +120,7 @@ def test_scheduler_killed_mid_run_every_interval_loads_exactly_once(lake, tmp_pa
     ledger = [r for r in read_ledger(lake.cfg).to_pylist() if r["source"] == "hotel"]
     assert sorted((r["window_start"], r["window_end"]) for r in ledger) == INTERVALS
     assert all(r["landed"] == r["loaded"] + r["quarantined"] for r in ledger)
-    assert len(list_batches("hotel", "registrations", lake.cfg)) == len(INTERVALS)
-    bronze = lake.table("bronze.hotel__registrations")
-    quarantine = lake.table("quarantine.quarantined_rows")
-    quarantine = quarantine.filter(pc.equal(quarantine["source"], "hotel"))
-    assert bronze.num_rows == len(set(bronze["_record_hash"].to_pylist())), "a record loaded twice"
-    sent = 0
-    for start, end in INTERVALS:
-        held = len(hotel_sent(lake.hotel_store, start, end))
-        in_lake = sum(
-            t.filter(
-                pc.and_(pc.greater_equal(t["_watermark_at"], start), pc.less(t["_watermark_at"], end))
-            ).num_rows
-            for t in (bronze, quarantine)
-        )
-        assert in_lake == held > 0, (start, in_lake, held)
-        sent += held
+    bronze, quarantine, sent = hotel_intervals_held_once(lake, INTERVALS)
     assert sum(r["landed"] for r in ledger) == sent
     print(
         f"\nscheduler SIGKILLed with {len(running)} task(s) running; all runs done {recovered_in:.0f} s later"
