@@ -75,9 +75,10 @@ def raw_read(batch, reader: str) -> dict:
             # platform's too, which expat cannot decode) and expat building its element tree.
             import xml.etree.ElementTree as ET
 
-            from huitong.sources.camera import _XML_DECL, decode_text
+            from huitong.sources._files import decode_text
+            from huitong.sources.camera import _XML_DECL
 
-            texts = (_XML_DECL.sub("", decode_text(Path(f).read_bytes()), count=1) for f in files)
+            texts = (_XML_DECL.sub("", decode_text(f, Path(f).read_bytes()), count=1) for f in files)
             return sum(len(ET.fromstring(text).find("DeviceList")) for text in texts)
         else:  # newline-delimited JSON, gzipped or not
             con.execute("create table raw as select * from read_json(?, format='newline_delimited')", [files])

@@ -491,3 +491,77 @@ def test_a_lone_surrogate_escape_is_quarantined_with_its_line_and_the_rest_loads
         assert "the value of 'reg_id' holds a lone surrogate (\\ud800" in parsed.errors[0][2]
         check_errors(parsed)
         _Part(0, parsed)
+
+
+def mixed(lines: list[tuple[str, str]]) -> bytes:
+    """A file whose lines are each in their own encoding: (text, encoding) per line."""
+    return b"\n".join(text.encode(encoding) for text, encoding in lines) + b"\n"
+
+
+MIXED_ENCODINGS = {  # (parse, lines as (text, encoding), the column to read, its values)
+    "trade CSV": (
+        lambda d: TRADE.parse("2026-02-10__S001__trades.csv", d),
+        [
+            ("交易编号,卖方姓名", "utf-8"),
+            ("TR1,张三", "utf-8"),
+            ("TR2,李四", "gb18030"),
+            ("TR3,王五", "utf-8"),
+        ],
+        "seller_name",
+        ["张三", "李四", "王五"],
+    ),
+    "public-safety CSV": (
+        lambda d: parse_export("incidents-2026-02-10.csv", d),
+        [("incident_id,case_type", "utf-8"), ("AJ1,盗窃", "gb18030"), ("AJ2,诈骗", "utf-8")],
+        "case_type",
+        ["盗窃", "诈骗"],
+    ),
+    "camera status JSON Lines": (
+        lambda d: STATUS.parse_table("status-1-2026-02-10.jsonl", d),
+        [
+            ('{"event_id": "E1", "device_id": "北门"}', "utf-8"),
+            ('{"event_id": "E2", "device_id": "南门"}', "gb18030"),
+        ],
+        "device_id",
+        ["北门", "南门"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MIXED_ENCODINGS.values(), ids=MIXED_ENCODINGS.keys())
+def test_a_file_mixing_utf8_and_gb18030_lines_reads_each_line_in_its_own_and_says_so(case, caplog):
+    """Records appended by two versions of a program: read whole as GB18030, the UTF-8 lines would load as
+    mojibake. Each line is read in its own encoding, and the log names the file and its GB18030 lines."""
+    parse, lines, column, values = case
+    with caplog.at_level("WARNING", logger="huitong.sources._files"):
+        parsed = parse(mixed(lines))
+    records = parsed.records if parsed.table is None else parsed.table.to_pylist()
+    assert [r[column] for r in records] == values and parsed.errors == []
+    gb = ", ".join(str(n) for n, (_, encoding) in enumerate(lines, 1) if encoding == "gb18030")
+    assert any("mixes encodings" in m and f"(lines {gb})" in m for m in caplog.messages), caplog.messages
+
+
+def test_a_catalogue_mixing_utf8_and_gb18030_lines_keeps_every_name(caplog):
+    items = [
+        ("<Item><DeviceID>34020000001320000001</DeviceID><Name>北门</Name></Item>", "utf-8"),
+        ("<Item><DeviceID>34020000001320000002</DeviceID><Name>南门</Name></Item>", "gb18030"),
+    ]
+    lines = [('<?xml version="1.0" encoding="GB2312"?>', "ascii"), ("<Response><CmdType>Catalog</CmdType>", "ascii"),
+             ("<SumNum>2</SumNum><DeviceList Num=\"2\">", "ascii"), *items, ("</DeviceList></Response>", "ascii")]  # fmt: skip
+    with caplog.at_level("WARNING", logger="huitong.sources._files"):
+        parsed = parse_catalog("catalog-1-2026-02-10.xml", mixed(lines))
+    assert [r["name"] for r in parsed.records] == ["北门", "南门"] and parsed.errors == []
+    assert any("mixes encodings" in m for m in caplog.messages)
+
+
+def test_the_columnar_csv_readers_leave_a_mixed_encoding_file_to_parse():
+    """The loader asks parse_table first: it must not read a mixed file whole as GB18030."""
+    trade = mixed(MIXED_ENCODINGS["trade CSV"][1])
+    export = mixed(MIXED_ENCODINGS["public-safety CSV"][1])
+    assert TRADE.parse_table("2026-02-10__S001__trades.csv", trade) is None
+    assert PS_SOURCE.parse_table("incidents-2026-02-10.csv", export) is None
+    # A file wholly in GB18030 still takes the columnar reader.
+    plain = "交易编号,卖方姓名\nTR1,张三\n".encode("gb18030")
+    assert TRADE.parse_table("2026-02-10__S001__trades.csv", plain).table.to_pylist() == [
+        {"trade_id": "TR1", "seller_name": "张三"}
+    ]

@@ -8,6 +8,7 @@ import codecs
 import csv
 import io
 import json
+import logging
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,8 @@ import numpy as np
 from huitong.sources.base import ParsedPart, as_text, may_hold_surrogates, unstorable
 
 # What json.loads runs on a line, without its wrappers (decode, raw_decode): a third of the call on small objects.
+log = logging.getLogger(__name__)
+
 _SCAN = json.JSONDecoder().scan_once
 _TEXT = frozenset({str, type(None)})
 _ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() removes: a line is blank by the same test either way
@@ -77,6 +80,44 @@ def _parse_lines(data: bytes, extra: dict[str, str] | None) -> ParsedPart:
             record.update(extra)
         parsed.records.append(record)
     return parsed
+
+
+def decode_text(part_name: str, data: bytes) -> str:
+    """The text of a file in UTF-8 (a byte order mark allowed) or else GB18030 (a superset of the GB2312 and GBK
+    that older systems write), whatever it declares: UTF-8 validity is a strong signal, declarations often lie.
+
+    A file that mixes the two (records appended by two versions of a program) is decoded line by line, each line as
+    UTF-8 when it is valid UTF-8 and as GB18030 otherwise, with a warning naming the file and its lines of each
+    kind: read whole as GB18030, its UTF-8 lines would load as mojibake. ValueError names the first line that is
+    neither, and its bytes."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    texts, gb_lines, utf8_lines = [], [], 0
+    for number, line in enumerate(data.removeprefix(codecs.BOM_UTF8).split(b"\n")):
+        if line.isascii():
+            texts.append(line.decode("ascii"))
+            continue
+        try:
+            texts.append(line.decode("utf-8"))
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            try:
+                texts.append(line.decode("gb18030"))
+            except UnicodeDecodeError as exc:
+                raise ValueError(
+                    f"the file is neither UTF-8 nor GB18030 (line {number + 1}: undecodable bytes at offset "
+                    f"{exc.start}: {line[exc.start : exc.start + 8]!r}); ask the sender for its export's encoding"
+                ) from None
+            gb_lines.append(number + 1)
+    if utf8_lines:
+        shown = ", ".join(map(str, gb_lines[:10])) + (" …" if len(gb_lines) > 10 else "")
+        log.warning(
+            "%s mixes encodings: %d lines read as GB18030 (lines %s), %d non-ASCII lines as UTF-8; ask the sender "
+            "to export in one encoding", part_name, len(gb_lines), shown, utf8_lines,
+        )  # fmt: skip
+    return "\n".join(texts)
 
 
 def to_lines(rows: list[dict]) -> bytes:
@@ -260,11 +301,21 @@ def plain_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]],
         return _plain_csv_table(_first_line(body).decode("utf-8"), body, header_names, blank_cells)
     except (UnicodeError, pa.ArrowInvalid):
         pass
-    try:
+    try:  # GB18030 whole; a file that mixes it with UTF-8 lines is left to the caller's reader, which names them
         text = data.decode("gb18030")
+        if any(not line.isascii() and _is_utf8(line) for line in data.split(b"\n")):
+            return None
         return _plain_csv_table(_first_line(text), text.encode("utf-8"), header_names, blank_cells)
     except (UnicodeError, pa.ArrowInvalid):
         return None
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _first_line(text: str | bytes) -> str | bytes:

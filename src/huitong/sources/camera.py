@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources._files import parse_lines, parse_lines_table
+from huitong.sources._files import decode_text, parse_lines, parse_lines_table
 from huitong.sources.base import ParsedPart, parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -75,19 +75,6 @@ def day_of_part(part_name: str) -> str | None:
     return match.group(1) if match else None
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 if the bytes are valid UTF-8, else GB18030 (a superset of the GB2312 and GBK that older platforms
-    write, whatever their declaration says). UTF-8 validity is a strong signal; declarations often lie."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"neither UTF-8 nor GB18030 ({exc})") from None
-
-
 def _column(tag: str) -> str:
     if tag in ITEM_COLUMNS:
         return ITEM_COLUMNS[tag]
@@ -117,7 +104,7 @@ def parse_catalog(part_name: str, data: bytes) -> ParsedPart:
     if snapshot_day is None:
         return refuse("the file name carries no snapshot day (YYYY-MM-DD)")
     try:
-        text = decode_text(data)
+        text = decode_text(part_name, data)
     except ValueError as exc:
         return refuse(f"undecodable: {exc}")
     # Checked on the decoded text, so no encoding can smuggle a declaration past the check.
@@ -160,7 +147,7 @@ def parse_json_lines(
             data.decode("utf-8")
         except UnicodeDecodeError:
             try:  # the line readers read UTF-8
-                data = decode_text(data).encode("utf-8")
+                data = decode_text(part_name, data).encode("utf-8")
             except ValueError as exc:
                 return ParsedPart(
                     errors=[(0, data.decode("utf-8", "replace"), f"{part_name}: undecodable: {exc}")]

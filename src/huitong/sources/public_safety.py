@@ -24,9 +24,9 @@ from datetime import datetime
 
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources._files import plain_csv_table
+from huitong.sources._files import decode_text, plain_csv_table
 from huitong.sources.base import ParsedPart, distinct_headers, parse_timestamp
-from huitong.sources.camera import day_of_part, days_in_window, decode_text, drop_dir
+from huitong.sources.camera import day_of_part, days_in_window, drop_dir
 
 COLUMNS = {
     "incidents": (
@@ -60,7 +60,7 @@ def parse_export(part_name: str, data: bytes) -> ParsedPart:
     try:
         if export_day is None:
             raise ValueError("the file name carries no export day (YYYY-MM-DD)")
-        text = decode_text(data)
+        text = decode_text(part_name, data)
     except ValueError as exc:
         parsed.errors.append((0, data.decode("utf-8", "replace"), f"{part_name}: {exc}"))
         return parsed

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
-from huitong.sources._files import plain_csv_table, whole_file_error
+from huitong.sources._files import decode_text, plain_csv_table, whole_file_error
 from huitong.sources.base import ParsedPart, as_text, distinct_headers, parse_timestamp
 
 # canonical column -> every header spelling seen in shop software (compared after normalise_header).
@@ -43,7 +43,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "updated_at": ("updated_at", "更新时间", "修改时间"),
 }
 COLUMNS = tuple(HEADER_ALIASES)
-ENCODINGS = ("utf-8-sig", "gb18030")
 CITY_TZ = timezone(timedelta(hours=8))  # upload folders are named by the local (UTC+8) day
 
 
@@ -67,21 +66,8 @@ def map_headers(headers: list[str]) -> list[str]:
     return distinct_headers(names)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding); ValueError naming what was tried and where the last attempt failed."""
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError as exc:
-            failure = exc
-    raise ValueError(
-        f"the file is neither UTF-8 nor GB18030 (undecodable bytes at offset {failure.start}: "
-        f"{data[failure.start : failure.start + 8]!r}); ask the shop for its export's encoding"
-    )
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    text, _ = decode(data)
+def _csv_rows(part_name: str, data: bytes) -> list[list[str]]:
+    text = decode_text(part_name, data)
     if "\x00" in text:
         raise ValueError(
             "the file holds NUL bytes: it is binary, not CSV (UTF-16 or a mislabelled spreadsheet?)"
@@ -177,7 +163,7 @@ class TradeUploadSource:
 
     def parse(self, part_name: str, data: bytes) -> ParsedPart:
         try:
-            rows = _xlsx_rows(data) if part_name.lower().endswith(".xlsx") else _csv_rows(data)
+            rows = _xlsx_rows(data) if part_name.lower().endswith(".xlsx") else _csv_rows(part_name, data)
             parsed = rows_to_records(rows)
         except Exception as exc:  # noqa: BLE001 - any failure to read the file quarantines it whole, with the cause
             return whole_file_error(part_name, data, f"cannot be read: {type(exc).__name__}: {exc}")
