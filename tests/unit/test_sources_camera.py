@@ -213,3 +213,24 @@ def test_the_suite_quarantines_bad_device_codes_with_their_rule():
         3: {"device_id_gb28181"},
     }
     assert "device_id 3299020101132000000 is not a GB/T 28181 device code" in result.quarantine["reason"][0]
+
+
+def test_no_item_value_is_overwritten_or_dropped_however_the_item_nests_or_qualifies_its_elements():
+    body = (
+        "<Item><DeviceID>34020000001320000001</DeviceID><Name>北门</Name>"
+        "<Info><PTZType>1</PTZType><Name>球机</Name><Extra><Depth>3</Depth></Extra></Info>"
+        "<Name>北门2</Name><h:Status xmlns:h='urn:x'>ON</h:Status><PlatformID>x</PlatformID></Item>"
+    )
+    parsed = parse_catalog("catalog-x-2026-03-05.xml", catalog(body).encode())
+    assert parsed.errors == []
+    (record,) = parsed.records
+    assert {k: v for k, v in record.items() if k not in ("platform_id", "snapshot_date")} == {
+        "device_id": "34020000001320000001",
+        "name": "北门",
+        "ptz_type": "1",
+        "info_name": "球机",  # the same tag in a group: the group's name in front
+        "depth": "3",  # two levels down
+        "name_2": "北门2",  # repeated at the top: the first free number
+        "status": "ON",  # namespace dropped
+        "platform_id_2": "x",  # the envelope's platform_id is not overwritten
+    }

@@ -43,6 +43,7 @@ DEVICE_COLUMNS = (
     "address", "parental", "parent_id", "register_way", "secrecy", "status", "longitude", "latitude",
 )  # fmt: skip
 EVENT_COLUMNS = ("event_id", "device_id", "platform_id", "event", "event_time")
+_ENVELOPE = ("platform_id", "snapshot_date")  # what each device row takes from the file, not from its item
 
 _DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 # Entity and DOCTYPE declarations are how XML bombs (billion laughs) and external-entity reads get in; no
@@ -81,13 +82,34 @@ def _column(tag: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])|([A-Z])([A-Z][a-z])", r"\1\3_\2\4", tag).lower()  # PTZType -> ptz_type
 
 
-def _item_record(item: ET.Element) -> dict[str, str | None]:
+def _item_record(item: ET.Element, taken: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """Every element under the item with text becomes a column named by its tag in snake_case, however deep:
+    <Info><PTZType> is ptz_type, and a namespace prefix is dropped. No value is overwritten: a name already taken
+    (by ``taken``, a repeated element, or the same tag in two groups) gets its group's name in front
+    (info_name), else the first free number (name_2); the batch's schema check then names the new column."""
     record: dict[str, str | None] = {}
-    for child in item:
-        # <Info><PTZType>..</PTZType></Info> and similar nested groups are flattened into their leaves.
-        for leaf in child if len(child) else (child,):
-            text = (leaf.text or "").strip()
-            record[_column(leaf.tag)] = text or None
+
+    def put(name: str, group: str, value: str | None) -> None:
+        free = lambda candidate: candidate not in record and candidate not in taken  # noqa: E731
+        if not free(name):
+            grouped, n = f"{group}_{name}" if group else name, 2
+            while not free(f"{name}_{n}"):
+                n += 1
+            name = grouped if free(grouped) else f"{name}_{n}"
+        record[name] = value
+
+    def walk(element: ET.Element, group: str) -> None:
+        for child in element:
+            name = _column(child.tag.rpartition("}")[2])
+            text = (child.text or "").strip() or None
+            if len(child):  # a group such as <Info>: its leaves are flattened, its own text (if any) kept
+                if text is not None:
+                    put(name, group, text)
+                walk(child, name)
+            else:
+                put(name, group, text)
+
+    walk(item, "")
     return record
 
 
@@ -132,7 +154,7 @@ def parse_catalog(part_name: str, data: bytes) -> ParsedPart:
     platform_id = (root.findtext("DeviceID") or "").strip() or None
     for item in items:
         parsed.records.append(
-            {"platform_id": platform_id, "snapshot_date": snapshot_day, **_item_record(item)}
+            {"platform_id": platform_id, "snapshot_date": snapshot_day, **_item_record(item, _ENVELOPE)}
         )
     return parsed
 
