@@ -172,3 +172,13 @@ def test_blank_means_what_str_isspace_means():
     from huitong.sources._files import SPACE_CODE_POINTS
 
     assert tuple(c for c in range(0x110000) if chr(c).isspace()) == SPACE_CODE_POINTS
+
+
+def test_a_utf8_byte_order_mark_on_a_gb18030_file_is_dropped_by_both_readings():
+    import codecs
+
+    data = codecs.BOM_UTF8 + "交易编号,卖方姓名\nTR1,张三\n".encode("gb18030")
+    expected = [{"trade_id": "TR1", "seller_name": "张三"}]
+    assert (
+        SOURCE.parse_table("t.csv", data).table.to_pylist() == SOURCE.parse("t.csv", data).records == expected
+    )

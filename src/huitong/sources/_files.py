@@ -302,8 +302,8 @@ def plain_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]],
     except (UnicodeError, pa.ArrowInvalid):
         pass
     try:  # GB18030 whole; a file that mixes it with UTF-8 lines is left to the caller's reader, which names them
-        text = data.decode("gb18030")
-        if any(not line.isascii() and _is_utf8(line) for line in data.split(b"\n")):
+        text = body.decode("gb18030")  # a byte order mark is dropped, as decode_text drops it
+        if any(not line.isascii() and _is_utf8(line) for line in body.split(b"\n")):
             return None
         return _plain_csv_table(_first_line(text), text.encode("utf-8"), header_names, blank_cells)
     except (UnicodeError, pa.ArrowInvalid):
