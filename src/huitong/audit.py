@@ -53,6 +53,54 @@ def append_entry(cfg: Settings, entry: Mapping[str, Any]) -> None:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def line_times(raw_lines: list[bytes]) -> list[datetime | None]:
+    """The time (``at``) of each line of the audit log. A line that cannot be read (a torn write) takes its
+    neighbours' time, so it lands exactly once and is quarantined by the audit source, and retention removes it
+    with them: nothing is dropped, nothing doubled. None only when no line has a time."""
+    times = [_line_time(raw) for raw in raw_lines]
+    for i in range(1, len(times)):
+        times[i] = times[i] or times[i - 1]
+    for i in range(len(times) - 2, -1, -1):
+        times[i] = times[i] or times[i + 1]
+    return times
+
+
+def _line_time(raw: bytes) -> datetime | None:
+    from huitong.sources.base import parse_timestamp
+
+    try:
+        return parse_timestamp(json.loads(raw).get("at"))
+    except (ValueError, AttributeError):
+        return None
+
+
+def trim_audit_log(cfg: Settings, before: datetime, dry_run: bool = False) -> int:
+    """Remove the audit log's lines older than ``before`` (by their ``at``, see ``line_times``); returns how many.
+    The file is rewritten in place under the writers' lock, so a writer waiting for it appends after the kept
+    lines (a new file swapped in would lose what a writer holding the old one appends). The audit source has
+    landed those lines long before: retention's cutoff is months, its schedule daily."""
+    path = audit_log_path(cfg)
+    if not path.exists():
+        return 0
+    with open(path, "r+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            lines = fh.read().splitlines(keepends=True)
+            kept = [
+                raw for raw, at in zip(lines, line_times(lines), strict=True) if at is None or at >= before
+            ]
+            if len(kept) < len(lines) and not dry_run:
+                # The kept lines are the log's tail: written over its head, a crash part-way leaves every one of
+                # them in the file (some twice, which the audit source's duplicate rule absorbs), never fewer.
+                fh.seek(0)
+                fh.write(b"".join(kept))
+                fh.truncate()
+                fh.flush()
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    return len(lines) - len(kept)
+
+
 def _iso(moment: datetime) -> str:
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")

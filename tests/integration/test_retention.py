@@ -1,10 +1,11 @@
-"""Retention on a real lake: parcel waybills (personal: senders and recipients) from an old and a recent day are
-loaded; retention removes the old day's rows from bronze and the quarantine, its landed batch, every snapshot that
-still held them and their data files, and a Spark output written then, and keeps the recent day. A dry run changes
-nothing."""
+"""Retention on a real lake: parcel waybills (personal: senders and recipients) and the query audit trail (its own
+period) from an old and a recent day are loaded; retention removes the old day's rows from bronze and the
+quarantine, its landed batch, every snapshot that still held them and their data files, a Spark output written then
+and the old lines of the raw audit log, and keeps the recent day. A dry run changes nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from huitong.audit import append_entry, audit_log_path
 from huitong.config import load_settings
 from huitong.ingest import QUARANTINE, land_window, load
 from huitong.lake.catalog import get_catalog
@@ -35,18 +37,32 @@ def lake(tmp_path_factory):
         mp,
     ):
         mp.setenv("HUITONG_RETENTION_DAYS", "10")
+        mp.setenv("HUITONG_AUDIT_RETENTION_DAYS", "12")  # cutoff 13 Feb
+        cfg = load_settings()
         write_drop(cfg, seed=5)
         batches = [
             load(land_window("parcel", day, day + timedelta(days=1), cfg).batch_id, cfg)
             for day in (OLD_DAY, NEW_DAY)
         ]
-        cfg = load_settings()
+        for day in (OLD_DAY, NEW_DAY):  # two queries a day, as `huitong query` logs them
+            for minute in (5, 6):
+                append_entry(
+                    cfg, {**AUDIT_ENTRY, "at": (day + timedelta(hours=2, minutes=minute)).isoformat()}
+                )
+            load(land_window("audit", day, day + timedelta(days=1), cfg).batch_id, cfg)
         # A Spark backfill of the old day, written then (outside Iceberg: retention removes the dataset whole).
         spark_output = cfg.spark_dir / "backfill" / "bronze" / "parcel__waybills"
         spark_output.mkdir(parents=True)
         (spark_output / "part-00000.parquet").write_bytes(b"PAR1")
         os.utime(spark_output / "part-00000.parquet", (OLD_DAY.timestamp(), OLD_DAY.timestamp()))
         yield cfg, batches
+
+
+AUDIT_ENTRY = {
+    "user": "analyst", "profile": "embedded", "engine": "duckdb", "allowed": True, "tables": ["marts.fct_incidents"],
+    "person_level": False, "rows": 1, "error": None, "duration_ms": 3, "sql": "select 1", "executed_sql": "select 1",
+    "path": "cli", "client": "test",
+}  # fmt: skip
 
 
 def rows_by_day(cfg, identifier: str) -> dict[str, int]:
@@ -77,6 +93,7 @@ def test_dry_run_changes_nothing(lake):
     assert len(list_batches("parcel", "waybills", cfg)) == 2
     assert report.spark_outputs_removed == ["backfill/bronze/parcel__waybills"]
     assert (cfg.spark_dir / "backfill" / "bronze" / "parcel__waybills").is_dir()
+    assert report.audit_log_lines_removed == 2 and len(audit_log_path(cfg).read_text().splitlines()) == 4
 
 
 def test_retention_removes_old_personal_records_everywhere_and_keeps_recent_ones(lake):
@@ -108,3 +125,13 @@ def test_retention_removes_old_personal_records_everywhere_and_keeps_recent_ones
     assert data_files(table) == referenced
     # Sources without personal records keep their history.
     assert all(t.rows_removed == 0 for t in report.tables if not t.personal)
+    # The audit trail keeps its own period: its old day's rows, batch and raw log lines are gone, the recent stay.
+    [audit] = [t for t in report.tables if t.table == "bronze.audit__queries"]
+    assert audit.personal and audit.rows_removed == 2 and audit.batches_removed == 1
+    kept = catalog.load_table("bronze.audit__queries").scan().to_arrow()
+    assert sorted(kept["at"].to_pylist()) == [
+        (NEW_DAY + timedelta(hours=2, minutes=m)).isoformat() for m in (5, 6)
+    ]
+    assert report.audit_log_lines_removed == 2
+    lines = audit_log_path(cfg).read_text().splitlines()
+    assert [json.loads(line)["at"] for line in lines] == kept.sort_by("at")["at"].to_pylist()

@@ -11,6 +11,10 @@ delete is expired too (time travel must not bring the records back); then the da
 references are removed. The marts are rebuilt from bronze by the next transform and the serving layer keeps only
 its last few releases (huitong.serving.publish), so the records leave those with no extra step.
 
+The query audit trail (the ``audit`` source) pseudonymises nothing but names users and quotes their queries: it
+has its own period, ``audit_retention_days`` (a source's ``retention`` names the setting), applied the same way, and
+to the raw log its lines come from (``huitong.audit.trim_audit_log``).
+
 Sources without personal records (reference registries, camera devices, aggregate police exports) keep their
 history; only their snapshots are expired, as are the ops tables' (the batch ledger and validation results), kept
 ``ops_snapshot_keep_days``.
@@ -31,6 +35,7 @@ from urllib.parse import urlparse
 
 from pyiceberg.expressions import And, EqualTo, LessThan
 
+from huitong.audit import trim_audit_log
 from huitong.config import Settings, settings
 from huitong.ingest import QUARANTINE, bronze_table
 from huitong.lake.catalog import get_catalog
@@ -65,6 +70,8 @@ class RetentionReport:
     dry_run: bool
     tables: list[TableRetention] = field(default_factory=list)
     spark_outputs_removed: list[str] = field(default_factory=list)  # datasets, relative to Settings.spark_dir
+    audit_cutoff: datetime | None = None
+    audit_log_lines_removed: int = 0
 
     def __str__(self) -> str:
         head = (
@@ -73,7 +80,11 @@ class RetentionReport:
         )
         spark = [f"spark outputs removed: {len(self.spark_outputs_removed)}",
                  *(f"  {path}" for path in self.spark_outputs_removed)]  # fmt: skip
-        return "\n".join([head, *map(str, self.tables), *spark])
+        audit = (
+            f"audit trail before {self.audit_cutoff.isoformat()} removed (bronze and quarantine above); "
+            f"raw log lines removed: {self.audit_log_lines_removed}"
+        )
+        return "\n".join([head, audit, *map(str, self.tables), *spark])
 
 
 def _older_than(cutoff: datetime):
@@ -147,6 +158,15 @@ def remove_spark_outputs(cfg: Settings, before: datetime, dry_run: bool = False)
     return removed
 
 
+def retention_days(source, cfg: Settings) -> int | None:
+    """How many days a source's records are kept: the setting its ``retention`` names (the audit trail's), else
+    ``retention_days`` when it holds personal records, else None (its history is kept)."""
+    setting = getattr(source, "retention", None)
+    if setting:
+        return getattr(cfg, setting)
+    return cfg.retention_days if source.pseudonymised else None
+
+
 def apply_retention(
     cfg: Settings | None = None, *, now: datetime | None = None, dry_run: bool = False
 ) -> RetentionReport:
@@ -154,14 +174,16 @@ def apply_retention(
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(days=cfg.retention_days)
     snapshot_cutoff = now - timedelta(days=cfg.snapshot_keep_days)
-    report = RetentionReport(cutoff=cutoff, snapshot_cutoff=snapshot_cutoff, dry_run=dry_run)
+    report = RetentionReport(cutoff=cutoff, snapshot_cutoff=snapshot_cutoff, dry_run=dry_run,
+                             audit_cutoff=now - timedelta(days=cfg.audit_retention_days))  # fmt: skip
     catalog = get_catalog(cfg)
     quarantine = catalog.load_table(QUARANTINE) if catalog.table_exists(QUARANTINE) else None
     quarantine_deleted = False
     for name in known_sources():
         source = get_source(name)
         identifier = bronze_table(source.name, source.entity)
-        personal = bool(source.pseudonymised)
+        days = retention_days(source, cfg)
+        personal = days is not None
         entry = TableRetention(identifier, personal)
         report.tables.append(entry)
         if not catalog.table_exists(identifier):
@@ -169,27 +191,29 @@ def apply_retention(
         table = catalog.load_table(identifier)
         expire_before: datetime | None = snapshot_cutoff
         if personal:
-            entry.rows_removed = _count(table, _older_than(cutoff))
+            kept_from = now - timedelta(days=days)
+            entry.rows_removed = _count(table, _older_than(kept_from))
             if quarantine is not None:
                 scope = And(
-                    EqualTo("source", source.name), EqualTo("entity", source.entity), _older_than(cutoff)
+                    EqualTo("source", source.name), EqualTo("entity", source.entity), _older_than(kept_from)
                 )
                 entry.rows_removed += _count(quarantine, scope)
                 if not dry_run and _count(quarantine, scope):
                     quarantine.delete(
-                        scope, snapshot_properties={"huitong.retention-cutoff": cutoff.isoformat()}
+                        scope, snapshot_properties={"huitong.retention-cutoff": kept_from.isoformat()}
                     )
                     quarantine_deleted = True
             if entry.rows_removed and not dry_run:
                 table.delete(
-                    _older_than(cutoff), snapshot_properties={"huitong.retention-cutoff": cutoff.isoformat()}
+                    _older_than(kept_from),
+                    snapshot_properties={"huitong.retention-cutoff": kept_from.isoformat()},
                 )
                 table = table.refresh()
                 # Every snapshot before the delete still holds the records: none of them may stay.
                 expire_before = None
             for batch_id in list_batches(source.name, source.entity, cfg):
                 batch = load_batch(batch_id, cfg)
-                if batch.window_end <= cutoff:
+                if batch.window_end <= kept_from:
                     entry.batches_removed += 1
                     if not dry_run:
                         shutil.rmtree(batch.path)
@@ -210,6 +234,10 @@ def apply_retention(
         table = catalog.load_table(entry.table)
         entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, ops_cutoff, dry_run)
         report.tables.append(entry)
+    report.audit_log_lines_removed = trim_audit_log(cfg, report.audit_cutoff, dry_run)
+    log.info(
+        "retention: %d audit log lines before %s removed", report.audit_log_lines_removed, report.audit_cutoff
+    )
     report.spark_outputs_removed = remove_spark_outputs(
         cfg, now - timedelta(days=cfg.spark_output_keep_days), dry_run
     )

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from huitong.audit import audit_log_path, superset_entries
+from huitong.audit import audit_log_path, line_times, superset_entries
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
 from huitong.sources._files import parse_lines, to_lines
@@ -36,6 +36,9 @@ class QueryAuditSource:
     pseudonymised: tuple[tuple[str, str], ...] = ()
     snapshot: bool = False
     watermark_field: str = "at"  # what watermark() parses: the loader parses the column at once
+    # No identifier is pseudonymised, but the trail names users and quotes their queries: it is kept
+    # Settings.audit_retention_days (huitong.lake.retention), its raw log too.
+    retention: str = "audit_retention_days"
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         yield from self._log_lines(start, end, cfg)
@@ -48,13 +51,7 @@ class QueryAuditSource:
         if not path.exists():
             return
         raw_lines = path.read_bytes().splitlines(keepends=True)
-        times = [_line_time(raw) for raw in raw_lines]
-        # A line that cannot be read (a torn write) belongs to its neighbours' window, so it lands exactly once
-        # and is quarantined by parse: nothing is dropped, nothing doubled.
-        for i in range(1, len(times)):
-            times[i] = times[i] or times[i - 1]
-        for i in range(len(times) - 2, -1, -1):
-            times[i] = times[i] or times[i + 1]
+        times = line_times(raw_lines)  # a torn line belongs to its neighbours' window
         lines = [
             raw for raw, moment in zip(raw_lines, times, strict=True) if moment and start <= moment < end
         ]
@@ -66,15 +63,6 @@ class QueryAuditSource:
 
     def watermark(self, record: dict[str, str | None]) -> datetime | None:
         return parse_timestamp(record.get(self.watermark_field))
-
-
-def _line_time(raw: bytes) -> datetime | None:
-    import json
-
-    try:
-        return parse_timestamp(json.loads(raw).get("at"))
-    except (ValueError, AttributeError):
-        return None
 
 
 SOURCE = QueryAuditSource()
