@@ -350,6 +350,8 @@ def bench_camera_catalog(cfg, cameras: int, repeat: int) -> dict:
     parts = []
     for programme, slug in PLATFORMS.items():
         mine = [d for d in listed if d["programme"] == programme]
+        if not mine:  # too few cameras for every programme to have one
+            continue
         platform = platform_id(mine[0]["device_code"], programme)
         items = [_item(d, "ON", addresses.get(d["civil_code"], ""), platform) for d in mine]
         parts.append(RawPart(f"catalog-{slug}-2026-10-31.xml", catalog_xml(programme, items, platform, 20261031),

@@ -16,9 +16,11 @@ columns), so one table, marts.audit_queries, and one dashboard show them all:
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -39,18 +41,31 @@ def audit_log_path(cfg: Settings | None = None) -> Path:
 
 
 def append_entry(cfg: Settings, entry: Mapping[str, Any]) -> None:
-    """Append one JSON line under an exclusive lock, so concurrent writers never interleave lines. Lines are never
-    rewritten: the audit source lands each one exactly once by its time."""
+    """Append one JSON line under an exclusive lock, so concurrent writers never interleave lines. A line is never
+    changed: the audit source lands each one exactly once by its time, and only retention removes old ones
+    (trim_audit_log, which swaps in a new file: a writer that locked the old one opens the new one and appends
+    there)."""
     path = audit_log_path(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(dict(entry), ensure_ascii=False, default=str) + "\n"
-    with open(path, "a", encoding="utf-8") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            fh.write(line)
-            fh.flush()
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    while True:
+        with open(path, "a", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                if _same_file(fh, path):
+                    fh.write(line)
+                    fh.flush()
+                    return
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _same_file(fh, path: Path) -> bool:
+    """Whether the open file is still the one at ``path`` (retention may have swapped in a new one)."""
+    try:
+        return os.fstat(fh.fileno()).st_ino == path.stat().st_ino
+    except FileNotFoundError:
+        return False
 
 
 def line_times(raw_lines: list[bytes]) -> list[datetime | None]:
@@ -74,28 +89,40 @@ def _line_time(raw: bytes) -> datetime | None:
         return None
 
 
-def trim_audit_log(cfg: Settings, before: datetime, dry_run: bool = False) -> int:
-    """Remove the audit log's lines older than ``before`` (by their ``at``, see ``line_times``); returns how many.
-    The file is rewritten in place under the writers' lock, so a writer waiting for it appends after the kept
-    lines (a new file swapped in would lose what a writer holding the old one appends). The audit source has
-    landed those lines long before: retention's cutoff is months, its schedule daily."""
+def trim_audit_log(
+    cfg: Settings, before: datetime, landed: list[tuple[datetime, datetime]], dry_run: bool = False
+) -> int:
+    """Remove the audit log's lines older than ``before`` (by their ``at``, see ``line_times``) that fall in a
+    window the audit source has loaded (``landed``: [start, end) windows): a line not yet in the lake stays, however
+    old. Returns how many lines go.
+
+    The kept lines are written to a new file, synced and renamed over the log under the writers' lock: a crash
+    leaves the old log or the new one, whole; a reader sees one or the other; a writer that was waiting for the
+    lock on the old file finds it replaced and appends to the new one (append_entry)."""
     path = audit_log_path(cfg)
     if not path.exists():
         return 0
-    with open(path, "r+b") as fh:
+    windows = sorted(landed)
+    starts = [start for start, _ in windows]
+
+    def removable(at: datetime | None) -> bool:
+        if at is None or at >= before:
+            return False
+        i = bisect.bisect_right(starts, at) - 1
+        return i >= 0 and at < windows[i][1]
+
+    with open(path, "rb") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             lines = fh.read().splitlines(keepends=True)
-            kept = [
-                raw for raw, at in zip(lines, line_times(lines), strict=True) if at is None or at >= before
-            ]
+            kept = [raw for raw, at in zip(lines, line_times(lines), strict=True) if not removable(at)]
             if len(kept) < len(lines) and not dry_run:
-                # The kept lines are the log's tail: written over its head, a crash part-way leaves every one of
-                # them in the file (some twice, which the audit source's duplicate rule absorbs), never fewer.
-                fh.seek(0)
-                fh.write(b"".join(kept))
-                fh.truncate()
-                fh.flush()
+                fresh = path.with_name(f".{path.name}.trim")
+                with open(fresh, "wb") as out:
+                    out.write(b"".join(kept))
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(fresh, path)
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
     return len(lines) - len(kept)

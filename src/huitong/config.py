@@ -85,8 +85,9 @@ class Settings:
     # kept this many days for time travel and rollback.
     retention_days: int = 730
     # The query audit trail (who read what) is kept this long, in its raw log and in the lake: logs of network
-    # access must be kept at least six months (Cybersecurity Law art. 21), and they quote users and queries.
-    audit_retention_days: int = 180
+    # access must be kept at least six months (Cybersecurity Law art. 21; six calendar months are at most 184
+    # days), and they quote users and queries.
+    audit_retention_days: int = 184
     snapshot_keep_days: int = 7
     # The ops tables (batch ledger, validation results) are never rolled back, and every commit copies their
     # snapshot history (bench/commit_growth.py): a shorter history is kept.
@@ -250,7 +251,7 @@ def load_settings() -> Settings:
         dbt_target=_env("HUITONG_DBT_TARGET", "trino" if profile == "production" else "duckdb"),
         spark_master=_env("HUITONG_SPARK_MASTER", "local[*]"),
         retention_days=_int_env("HUITONG_RETENTION_DAYS", 730),
-        audit_retention_days=_int_env("HUITONG_AUDIT_RETENTION_DAYS", 180),
+        audit_retention_days=_int_env("HUITONG_AUDIT_RETENTION_DAYS", 184),
         snapshot_keep_days=_int_env("HUITONG_SNAPSHOT_KEEP_DAYS", 7),
         ops_snapshot_keep_days=_int_env("HUITONG_OPS_SNAPSHOT_KEEP_DAYS", 1),
         spark_output_keep_days=_int_env("HUITONG_SPARK_OUTPUT_KEEP_DAYS", 7),

@@ -94,6 +94,7 @@ def test_a_backfill_loads_each_past_interval_once_and_reprocessing_adds_nothing(
     assert sorted((parse_utc(s), parse_utc(e)) for _, s, e, *_ in final) == INTERVALS, final
     assert {(state, run_type) for *_, state, run_type in final} == {("success", "backfill")}, final
     reprocessed = {run for run, _, _, *_ in first}
+    assert {run for run, _, _ in tries} >= reprocessed, tries
     assert all(n >= 2 for run, _, n in tries if run in reprocessed), tries
 
     # The lake: the re-run days landed the same bytes (the same batch each), loaded nothing new; the new day's

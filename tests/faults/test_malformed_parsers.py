@@ -438,6 +438,15 @@ def test_csv_the_csv_module_cannot_read_is_quarantined_whole_not_a_crash(parse):
     assert parsed.records == [] and len(parsed.errors) == 1 and "not readable CSV" in parsed.errors[0][2]
 
 
+def test_a_cell_longer_than_the_csv_module_reads_quarantines_the_file_by_either_reader():
+    """The csv module refuses a cell over csv.field_size_limit() and the file is quarantined whole; the columnar
+    reader must not load it instead."""
+    data = b"incident_id,case_type\nAJ1," + b"x" * (csv.field_size_limit() + 1) + b"\nAJ2,b\n"
+    assert PS_SOURCE.parse_table("incidents-2026-02-10.csv", data) is None
+    assert TRADE.parse_table("2026-02-10__S001__trades.csv", data) is None
+    assert parse_export("incidents-2026-02-10.csv", data).records == []
+
+
 def test_reference_csv_with_bare_carriage_returns_does_not_crash():
     parsed = REF.parse("admin_divisions.csv", b"division_code,name\r1,a\r2,b\r")
     assert [r["division_code"] for r in parsed.records] == ["1", "2"] and parsed.errors == []
@@ -498,32 +507,34 @@ def mixed(lines: list[tuple[str, str]]) -> bytes:
     return b"\n".join(text.encode(encoding) for text, encoding in lines) + b"\n"
 
 
+# Each mix holds a UTF-8 line GB18030 cannot read (an odd run of CJK characters leaves half a GB18030 character):
+# a mix GB18030 reads whole is read whole (decode_text).
 MIXED_ENCODINGS = {  # (parse, lines as (text, encoding), the column to read, its values)
     "trade CSV": (
         lambda d: TRADE.parse("2026-02-10__S001__trades.csv", d),
         [
-            ("交易编号,卖方姓名", "utf-8"),
-            ("TR1,张三", "utf-8"),
+            ("trade_id,seller_name", "ascii"),
+            ("TR1,张三丰", "utf-8"),
             ("TR2,李四", "gb18030"),
             ("TR3,王五", "utf-8"),
         ],
         "seller_name",
-        ["张三", "李四", "王五"],
+        ["张三丰", "李四", "王五"],
     ),
     "public-safety CSV": (
         lambda d: parse_export("incidents-2026-02-10.csv", d),
-        [("incident_id,case_type", "utf-8"), ("AJ1,盗窃", "gb18030"), ("AJ2,诈骗", "utf-8")],
+        [("incident_id,case_type", "ascii"), ("AJ1,盗窃", "gb18030"), ("AJ2,诈骗案", "utf-8")],
         "case_type",
-        ["盗窃", "诈骗"],
+        ["盗窃", "诈骗案"],
     ),
     "camera status JSON Lines": (
         lambda d: STATUS.parse_table("status-1-2026-02-10.jsonl", d),
         [
-            ('{"event_id": "E1", "device_id": "北门"}', "utf-8"),
+            ('{"event_id": "E1", "device_id": "北门口"}', "utf-8"),
             ('{"event_id": "E2", "device_id": "南门"}', "gb18030"),
         ],
         "device_id",
-        ["北门", "南门"],
+        ["北门口", "南门"],
     ),
 }
 
@@ -543,14 +554,14 @@ def test_a_file_mixing_utf8_and_gb18030_lines_reads_each_line_in_its_own_and_say
 
 def test_a_catalogue_mixing_utf8_and_gb18030_lines_keeps_every_name(caplog):
     items = [
-        ("<Item><DeviceID>34020000001320000001</DeviceID><Name>北门</Name></Item>", "utf-8"),
+        ("<Item><DeviceID>34020000001320000001</DeviceID><Name>北门口</Name></Item>", "utf-8"),
         ("<Item><DeviceID>34020000001320000002</DeviceID><Name>南门</Name></Item>", "gb18030"),
     ]
     lines = [('<?xml version="1.0" encoding="GB2312"?>', "ascii"), ("<Response><CmdType>Catalog</CmdType>", "ascii"),
              ("<SumNum>2</SumNum><DeviceList Num=\"2\">", "ascii"), *items, ("</DeviceList></Response>", "ascii")]  # fmt: skip
     with caplog.at_level("WARNING", logger="huitong.sources._files"):
         parsed = parse_catalog("catalog-1-2026-02-10.xml", mixed(lines))
-    assert [r["name"] for r in parsed.records] == ["北门", "南门"] and parsed.errors == []
+    assert [r["name"] for r in parsed.records] == ["北门口", "南门"] and parsed.errors == []
     assert any("mixes encodings" in m for m in caplog.messages)
 
 
@@ -560,7 +571,17 @@ def test_the_columnar_csv_readers_leave_a_mixed_encoding_file_to_parse():
     export = mixed(MIXED_ENCODINGS["public-safety CSV"][1])
     assert TRADE.parse_table("2026-02-10__S001__trades.csv", trade) is None
     assert PS_SOURCE.parse_table("incidents-2026-02-10.csv", export) is None
-    # A file wholly in GB18030 still takes the columnar reader.
+    # A file wholly in GB18030 still takes the columnar reader, even where a line is valid UTF-8 by accident
+    # (诈骗 in GB18030 is the UTF-8 of 'թƭ').
+    export = "incident_id,case_type\nAJ1,诈骗\nAJ2,盗窃\n".encode("gb18030")
+    assert PS_SOURCE.parse_table("incidents-2026-02-10.csv", export).table["case_type"].to_pylist() == [
+        "诈骗",
+        "盗窃",
+    ]
+    assert [r["case_type"] for r in parse_export("incidents-2026-02-10.csv", export).records] == [
+        "诈骗",
+        "盗窃",
+    ]
     plain = "交易编号,卖方姓名\nTR1,张三\n".encode("gb18030")
     assert TRADE.parse_table("2026-02-10__S001__trades.csv", plain).table.to_pylist() == [
         {"trade_id": "TR1", "seller_name": "张三"}

@@ -1,8 +1,10 @@
-"""The raw audit log's retention (huitong.audit.trim_audit_log): old lines go, a torn line goes with its
-neighbours, the file stays the one writers append to, and a dry run changes nothing."""
+"""The raw audit log's retention (huitong.audit.trim_audit_log): old lines the lake holds go, a torn line goes with
+its neighbours, an old line no load has taken stays, a writer holding the old file appends to the new one, and a
+dry run changes nothing."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 from datetime import UTC, datetime
 
@@ -10,6 +12,12 @@ from huitong.audit import append_entry, audit_log_path, trim_audit_log
 from huitong.config import settings
 
 CUTOFF = datetime(2026, 2, 15, tzinfo=UTC)
+# The audit source loaded the local days 10 to 21 February, except the 11th's window.
+LOADED = [
+    (datetime(2026, 2, d - 1, 16, tzinfo=UTC), datetime(2026, 2, d, 16, tzinfo=UTC))
+    for d in range(10, 22)
+    if d != 11
+]
 
 
 def entry(day: int) -> dict:
@@ -25,21 +33,54 @@ def test_old_lines_and_a_torn_line_among_them_go_recent_lines_stay(huitong_home)
         fh.write('{"at": "2026-02-1\n')  # a write torn by a crash: it belongs to its neighbours' (old) window
     for day in (20, 21):
         append_entry(cfg, entry(day))
-    inode = path.stat().st_ino
 
-    assert trim_audit_log(cfg, CUTOFF, dry_run=True) == 3
+    assert trim_audit_log(cfg, CUTOFF, LOADED, dry_run=True) == 3
     assert len(path.read_text().splitlines()) == 5
-    assert trim_audit_log(cfg, CUTOFF) == 3
+    assert trim_audit_log(cfg, CUTOFF, LOADED) == 3
     assert [json.loads(line)["at"][:10] for line in path.read_text().splitlines()] == [
         "2026-02-20",
         "2026-02-21",
     ]
-    # Rewritten in place: a writer that opened the log before the trim appends to the same file.
-    assert path.stat().st_ino == inode
-    append_entry(cfg, entry(22))
-    assert len(path.read_text().splitlines()) == 3
-    assert trim_audit_log(cfg, CUTOFF) == 0
+    assert trim_audit_log(cfg, CUTOFF, LOADED) == 0
+    assert not list(path.parent.glob(".*trim"))
+
+
+def test_an_old_line_no_load_has_taken_stays(huitong_home):
+    cfg = settings()
+    append_entry(cfg, entry(11))  # the 11th's window was never loaded (its DAG run failed, say)
+    append_entry(cfg, entry(12))
+    assert trim_audit_log(cfg, CUTOFF, LOADED) == 1
+    assert [json.loads(line)["at"][:10] for line in audit_log_path(cfg).read_text().splitlines()] == [
+        "2026-02-11"
+    ]
+
+
+def test_a_writer_that_opened_the_log_before_a_trim_appends_to_the_new_log(huitong_home, monkeypatch):
+    """The writer has the old file open and is waiting for its lock while retention swaps in the new file."""
+    import huitong.audit as audit
+
+    cfg = settings()
+    append_entry(cfg, entry(10))
+    append_entry(cfg, entry(20))
+    real_same_file, calls = audit._same_file, []
+
+    def trim_while_waiting(fh, path):  # runs once the writer holds the old file's lock
+        if not calls:
+            calls.append(path.stat().st_ino)
+            fcntl.flock(fh, fcntl.LOCK_UN)  # let retention take it, as if it had been first
+            trim_audit_log(cfg, CUTOFF, LOADED)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        return real_same_file(fh, path)
+
+    monkeypatch.setattr(audit, "_same_file", trim_while_waiting)
+    append_entry(cfg, entry(21))
+    path = audit_log_path(cfg)
+    assert path.stat().st_ino != calls[0]  # a new file, and the line reached it
+    assert [json.loads(line)["at"][:10] for line in path.read_text().splitlines()] == [
+        "2026-02-20",
+        "2026-02-21",
+    ]
 
 
 def test_no_log_yet_is_nothing_to_remove(huitong_home):
-    assert trim_audit_log(settings(), CUTOFF) == 0
+    assert trim_audit_log(settings(), CUTOFF, LOADED) == 0

@@ -217,8 +217,8 @@ def test_the_suite_quarantines_bad_device_codes_with_their_rule():
 
 def test_no_item_value_is_overwritten_or_dropped_however_the_item_nests_or_qualifies_its_elements():
     body = (
-        "<Item><DeviceID>34020000001320000001</DeviceID><Name>北门</Name>"
-        "<Info><PTZType>1</PTZType><Name>球机</Name><Extra><Depth>3</Depth></Extra></Info>"
+        "<Item><Info><PTZType>1</PTZType><Name>球机</Name><Extra><Depth>3</Depth></Extra></Info>"
+        "<DeviceID>34020000001320000001</DeviceID><Name>北门</Name>"
         "<Name>北门2</Name><h:Status xmlns:h='urn:x'>ON</h:Status><PlatformID>x</PlatformID></Item>"
     )
     parsed = parse_catalog("catalog-x-2026-03-05.xml", catalog(body).encode())
@@ -228,7 +228,7 @@ def test_no_item_value_is_overwritten_or_dropped_however_the_item_nests_or_quali
         "device_id": "34020000001320000001",
         "name": "北门",
         "ptz_type": "1",
-        "info_name": "球机",  # the same tag in a group: the group's name in front
+        "info_name": "球机",  # the same tag in a group, even one listed first: the group's name in front
         "depth": "3",  # two levels down
         "name_2": "北门2",  # repeated at the top: the first free number
         "status": "ON",  # namespace dropped

@@ -40,6 +40,7 @@ from huitong.config import Settings, settings
 from huitong.ingest import QUARANTINE, bronze_table
 from huitong.lake.catalog import get_catalog
 from huitong.lake.landing import list_batches, load_batch
+from huitong.lake.ledger import read_ledger
 from huitong.sources import get_source, known_sources
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,12 @@ def apply_retention(
         table = catalog.load_table(entry.table)
         entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, ops_cutoff, dry_run)
         report.tables.append(entry)
-    report.audit_log_lines_removed = trim_audit_log(cfg, report.audit_cutoff, dry_run)
+    audit_windows = [
+        (row["window_start"], row["window_end"])
+        for row in read_ledger(cfg).to_pylist()
+        if (row["source"], row["entity"], row["status"]) == ("audit", "queries", "loaded")
+    ]
+    report.audit_log_lines_removed = trim_audit_log(cfg, report.audit_cutoff, audit_windows, dry_run)
     log.info(
         "retention: %d audit log lines before %s removed", report.audit_log_lines_removed, report.audit_cutoff
     )

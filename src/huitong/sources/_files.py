@@ -86,16 +86,23 @@ def decode_text(part_name: str, data: bytes) -> str:
     """The text of a file in UTF-8 (a byte order mark allowed) or else GB18030 (a superset of the GB2312 and GBK
     that older systems write), whatever it declares: UTF-8 validity is a strong signal, declarations often lie.
 
-    A file that mixes the two (records appended by two versions of a program) is decoded line by line, each line as
-    UTF-8 when it is valid UTF-8 and as GB18030 otherwise, with a warning naming the file and its lines of each
-    kind: read whole as GB18030, its UTF-8 lines would load as mojibake. ValueError names the first line that is
-    neither, and its bytes."""
+    A file that is neither as a whole but mixes the two (records appended by two versions of a program) is decoded
+    line by line, each line as UTF-8 when it is valid UTF-8 and as GB18030 otherwise, with a warning naming the
+    file and its lines of each kind. Only then: many GB18030 lines are valid UTF-8 by accident (a two-byte GB
+    character can spell a two-byte UTF-8 one: 诈骗 reads as 'թƭ'), so a file GB18030 reads whole is read whole. A
+    mix whose UTF-8 lines GB18030 also reads (even runs of CJK characters) is therefore still read as GB18030.
+    ValueError names the first line that is neither, and its bytes."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    body = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
     texts, gb_lines, utf8_lines = [], [], 0
-    for number, line in enumerate(data.removeprefix(codecs.BOM_UTF8).split(b"\n")):
+    for number, line in enumerate(body.split(b"\n")):
         if line.isascii():
             texts.append(line.decode("ascii"))
             continue
@@ -111,12 +118,11 @@ def decode_text(part_name: str, data: bytes) -> str:
                     f"{exc.start}: {line[exc.start : exc.start + 8]!r}); ask the sender for its export's encoding"
                 ) from None
             gb_lines.append(number + 1)
-    if utf8_lines:
-        shown = ", ".join(map(str, gb_lines[:10])) + (" …" if len(gb_lines) > 10 else "")
-        log.warning(
-            "%s mixes encodings: %d lines read as GB18030 (lines %s), %d non-ASCII lines as UTF-8; ask the sender "
-            "to export in one encoding", part_name, len(gb_lines), shown, utf8_lines,
-        )  # fmt: skip
+    shown = ", ".join(map(str, gb_lines[:10])) + (" …" if len(gb_lines) > 10 else "")
+    log.warning(
+        "%s mixes encodings: %d lines read as GB18030 (lines %s), %d non-ASCII lines as UTF-8; ask the sender "
+        "to export in one encoding", part_name, len(gb_lines), shown, utf8_lines,
+    )  # fmt: skip
     return "\n".join(texts)
 
 
@@ -301,21 +307,11 @@ def plain_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]],
         return _plain_csv_table(_first_line(body).decode("utf-8"), body, header_names, blank_cells)
     except (UnicodeError, pa.ArrowInvalid):
         pass
-    try:  # GB18030 whole; a file that mixes it with UTF-8 lines is left to the caller's reader, which names them
-        text = body.decode("gb18030")  # a byte order mark is dropped, as decode_text drops it
-        if any(not line.isascii() and _is_utf8(line) for line in body.split(b"\n")):
-            return None
+    try:  # GB18030 whole, as decode_text reads it (a file that mixes encodings is left to the caller's reader)
+        text = body.decode("gb18030")
         return _plain_csv_table(_first_line(text), text.encode("utf-8"), header_names, blank_cells)
     except (UnicodeError, pa.ArrowInvalid):
         return None
-
-
-def _is_utf8(line: bytes) -> bool:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _first_line(text: str | bytes) -> str | bytes:
@@ -346,6 +342,8 @@ def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
         if "UTF8" in str(exc).upper().replace("-", ""):
             raise  # not UTF-8: the caller decodes the file as GB18030 and tries again
         return None
+    if len(data) > csv.field_size_limit() and any(_longest(table[n]) > csv.field_size_limit() for n in names):
+        return None  # the csv module refuses a cell this long (the file is quarantined whole): so must this reader
     blanks = [_blank_cells(table[n]) for n in names]
     columns = []
     for name, blank in zip(names, blanks, strict=True):
@@ -357,6 +355,13 @@ def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
     if not blank_row.any():
         return table  # filtering copies every column: only when there is a blank row to drop
     return table.filter(pa.array(~blank_row))
+
+
+def _longest(column) -> int:
+    """The most characters in a cell of the column (chunked Arrow strings); 0 when it has none."""
+    import pyarrow.compute as pc
+
+    return pc.max(pc.utf8_length(column)).as_py() or 0
 
 
 def _blank_cells(column) -> np.ndarray:

@@ -98,18 +98,22 @@ def _item_record(item: ET.Element, taken: tuple[str, ...] = ()) -> dict[str, str
             name = grouped if free(grouped) else f"{name}_{n}"
         record[name] = value
 
-    def walk(element: ET.Element, group: str) -> None:
-        for child in element:
-            name = _column(child.tag.rpartition("}")[2])
-            text = (child.text or "").strip() or None
-            if len(child):  # a group such as <Info>: its leaves are flattened, its own text (if any) kept
-                if text is not None:
+    # Level by level, so the item's own elements take their names before any nested one can: in
+    # <Info><Name>..</Name></Info><Name>..</Name>, name is the device's and info_name the group's.
+    level: list[tuple[ET.Element, str]] = [(item, "")]
+    while level:
+        deeper = []
+        for element, group in level:
+            for child in element:
+                name = _column(child.tag.rpartition("}")[2])
+                text = (child.text or "").strip() or None
+                if len(child):  # a group such as <Info>: its leaves are flattened, its own text (if any) kept
+                    if text is not None:
+                        put(name, group, text)
+                    deeper.append((child, name))
+                else:
                     put(name, group, text)
-                walk(child, name)
-            else:
-                put(name, group, text)
-
-    walk(item, "")
+        level = deeper
     return record
 
 
