@@ -358,9 +358,15 @@ def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
 
 
 def _longest(column) -> int:
-    """The most characters in a cell of the column (chunked Arrow strings); 0 when it has none."""
+    """The most characters in a cell of the column (chunked Arrow strings); 0 when it has none. Counted in bytes
+    from the offsets first (a cell has at least as many bytes as characters), in characters only past the limit."""
     import pyarrow.compute as pc
 
+    from huitong.arrow_strings import string_buffers
+
+    most = max((int(np.diff(string_buffers(chunk)[0]).max(initial=0)) for chunk in column.chunks), default=0)
+    if most <= csv.field_size_limit():
+        return most
     return pc.max(pc.utf8_length(column)).as_py() or 0
 
 
