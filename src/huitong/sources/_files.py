@@ -17,9 +17,9 @@ import numpy as np
 
 from huitong.sources.base import ParsedPart, as_text, may_hold_surrogates, unstorable
 
-# What json.loads runs on a line, without its wrappers (decode, raw_decode): a third of the call on small objects.
 log = logging.getLogger(__name__)
 
+# What json.loads runs on a line, without its wrappers (decode, raw_decode): a third of the call on small objects.
 _SCAN = json.JSONDecoder().scan_once
 _TEXT = frozenset({str, type(None)})
 _ASCII_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() removes: a line is blank by the same test either way
@@ -344,13 +344,13 @@ def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
         return None
     if len(data) > csv.field_size_limit() and any(_longest(table[n]) > csv.field_size_limit() for n in names):
         return None  # the csv module refuses a cell this long (the file is quarantined whole): so must this reader
-    blanks = [_blank_cells(table[n]) for n in names]
-    columns = []
-    for name, blank in zip(names, blanks, strict=True):
+    columns, blank_row = [], np.ones(table.num_rows, dtype=bool)
+    for name in names:
         column = table[name]
-        nulls = blank if blank_cells else _empty_cells(column)
+        empty, blank = _empty_and_blank(column)
+        nulls = blank if blank_cells else empty
         columns.append(pc.if_else(pa.array(nulls), None, column) if nulls.any() else column)
-    blank_row = np.logical_and.reduce(blanks)
+        blank_row &= blank
     table = pa.table(columns, names=header_names(header))
     if not blank_row.any():
         return table  # filtering copies every column: only when there is a blank row to drop
@@ -370,37 +370,32 @@ def _longest(column) -> int:
     return pc.max(pc.utf8_length(column)).as_py() or 0
 
 
-def _blank_cells(column) -> np.ndarray:
-    """Per cell of the column (chunked Arrow strings): empty or only SPACE_CODE_POINTS. Only cells that are empty or
-    start with a byte a space's UTF-8 starts with are asked the _BLANK regex: asking every cell was ~0.6 s of a
-    1M-row upload where few cells are blank."""
+def _empty_and_blank(column) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of the column (chunked Arrow strings): empty, and blank (empty or only SPACE_CODE_POINTS). Only
+    non-empty cells that start with a byte a space's UTF-8 starts with are asked the _BLANK regex: asking every
+    cell was ~0.6 s of a 1M-row upload where few cells are blank."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    maybe = np.concatenate([_maybe_blank(chunk) for chunk in column.chunks] or [np.zeros(0, dtype=bool)])
-    rows = np.flatnonzero(maybe)
-    blank = np.zeros(len(column), dtype=bool)
+    kinds = [_maybe_blank(chunk) for chunk in column.chunks]
+    empty = np.concatenate([e for e, _ in kinds] or [np.zeros(0, dtype=bool)])
+    blank = empty.copy()
+    rows = np.flatnonzero(np.concatenate([m for _, m in kinds] or [np.zeros(0, dtype=bool)]) & ~empty)
     if len(rows):
         blank[rows] = pc.match_substring_regex(column.take(pa.array(rows)), _BLANK).to_numpy(
             zero_copy_only=False
         )
-    return blank
+    return empty, blank
 
 
-def _empty_cells(column) -> np.ndarray:
-    from huitong.arrow_strings import string_buffers
-
-    parts = [string_buffers(chunk)[0] for chunk in column.chunks]
-    return np.concatenate([o[1:] == o[:-1] for o in parts] or [np.zeros(0, dtype=bool)])
-
-
-def _maybe_blank(chunk):
-    """Per cell of a string array: empty, or its first byte is one a SPACE_CODE_POINTS character starts with."""
+def _maybe_blank(chunk) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of a string array: (empty, empty or its first byte is one a SPACE_CODE_POINTS character starts
+    with)."""
     from huitong.arrow_strings import string_buffers
 
     offsets, data = string_buffers(chunk)
     empty = offsets[1:] == offsets[:-1]
     if not len(data):
-        return empty
+        return empty, empty
     first = data[np.minimum(offsets[:-1], len(data) - 1)]  # an empty cell's index is clamped; it is `empty`
-    return empty | _SPACE_FIRST_BYTES[first]
+    return empty, empty | _SPACE_FIRST_BYTES[first]

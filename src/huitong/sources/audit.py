@@ -22,11 +22,11 @@ from huitong.audit import audit_log_path, line_times, superset_entries
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
 from huitong.sources._files import parse_lines, to_lines
-from huitong.sources.base import ParsedPart, parse_timestamp
+from huitong.sources.base import FieldWatermark, ParsedPart
 
 
 @dataclass
-class QueryAuditSource:
+class QueryAuditSource(FieldWatermark):
     name: str = "audit"
     entity: str = "queries"
     columns: tuple[str, ...] = (
@@ -35,7 +35,7 @@ class QueryAuditSource:
     )  # fmt: skip
     pseudonymised: tuple[tuple[str, str], ...] = ()
     snapshot: bool = False
-    watermark_field: str = "at"  # what watermark() parses: the loader parses the column at once
+    watermark_field: str = "at"
     # No identifier is pseudonymised, but the trail names users and quotes their queries: it is kept
     # Settings.audit_retention_days (huitong.lake.retention), its raw log too.
     retention: str = "audit_retention_days"
@@ -60,9 +60,6 @@ class QueryAuditSource:
 
     def parse(self, part_name: str, data: bytes) -> ParsedPart:
         return parse_lines(data)
-
-    def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get(self.watermark_field))
 
 
 SOURCE = QueryAuditSource()

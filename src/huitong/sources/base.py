@@ -42,10 +42,20 @@ class Source(Protocol):
     def watermark(self, record: dict[str, str | None]) -> datetime | None: ...
 
     # Optional, for speed on large batches (huitong.ingest uses them when present):
-    #   watermark_field: str -- watermark() is parse_timestamp() of this one field, so the loader parses the
-    #   field's distinct values a column at a time;
+    #   watermark_field: str -- watermark() is parse_timestamp() of this one field (FieldWatermark), so the loader
+    #   parses the field's distinct values a column at a time;
     #   parse_table(part_name, data) -> ParsedPart | None -- the records of parse() as ParsedPart.table, or None
     #   to have parse() read the part.
+
+
+class FieldWatermark:
+    """Source.watermark for a source whose watermark is the time in one field, its ``watermark_field`` (a field the
+    source's dataclass declares): the loader then parses that column at once, not record by record."""
+
+    watermark_field: str
+
+    def watermark(self, record: dict[str, str | None]) -> datetime | None:
+        return parse_timestamp(record.get(self.watermark_field))
 
 
 def as_text(value: object) -> str | None:

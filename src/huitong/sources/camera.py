@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
 from huitong.sources._files import decode_text, parse_lines, parse_lines_table
-from huitong.sources.base import ParsedPart, parse_timestamp
+from huitong.sources.base import FieldWatermark, ParsedPart
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ def platforms(folder: Path) -> list[Path]:
 
 
 @dataclass
-class CatalogSource:
+class CatalogSource(FieldWatermark):
     """Daily device catalogue snapshots, one file per platform per day."""
 
     name: str = "camera"
@@ -196,7 +196,7 @@ class CatalogSource:
     columns: tuple[str, ...] = DEVICE_COLUMNS
     pseudonymised: tuple[tuple[str, str], ...] = ()
     snapshot: bool = False  # several daily snapshots per window: each row's watermark is its snapshot day
-    watermark_field: str = "snapshot_date"  # what watermark() parses: the loader parses the column at once
+    watermark_field: str = "snapshot_date"
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         folder = drop_dir(cfg, self.name) / "catalog"
@@ -222,12 +222,9 @@ class CatalogSource:
     def parse(self, part_name: str, data: bytes) -> ParsedPart:
         return parse_catalog(part_name, data)
 
-    def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get(self.watermark_field))
-
 
 @dataclass
-class StatusEventSource:
+class StatusEventSource(FieldWatermark):
     """Online / offline changes, one JSON Lines file per platform per day; every day must be delivered."""
 
     name: str = "camera"
@@ -235,7 +232,7 @@ class StatusEventSource:
     columns: tuple[str, ...] = EVENT_COLUMNS
     pseudonymised: tuple[tuple[str, str], ...] = ()
     snapshot: bool = False
-    watermark_field: str = "event_time"  # what watermark() parses: the loader parses the column at once
+    watermark_field: str = "event_time"
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         folder = drop_dir(cfg, self.name) / "status"
@@ -261,9 +258,6 @@ class StatusEventSource:
         """``parse``, the lines read into Arrow string columns by Arrow's JSON reader where it reads them as
         json.loads does (huitong.sources._files.parse_lines_table): the same records, errors and offsets."""
         return parse_json_lines(part_name, data, partial(parse_lines_table, columns=self.columns))
-
-    def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get(self.watermark_field))
 
 
 SOURCES = {"devices": CatalogSource(), "status_events": StatusEventSource()}

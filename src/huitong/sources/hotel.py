@@ -15,10 +15,10 @@ import requests
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
 from huitong.sources.base import (
+    FieldWatermark,
     ParsedPart,
     as_text,
     may_hold_surrogates,
-    parse_timestamp,
     storable_text,
     unstorable,
 )
@@ -78,7 +78,7 @@ def retry_after(value: str | None, default: float, now: datetime | None = None) 
 
 
 @dataclass
-class HotelApiSource:
+class HotelApiSource(FieldWatermark):
     name: str = "hotel"
     entity: str = "registrations"
     columns: tuple[str, ...] = COLUMNS
@@ -171,9 +171,6 @@ class HotelApiSource:
                 continue
             parsed.records.append(record)
         return parsed
-
-    def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get(self.watermark_field))
 
 
 SOURCE = HotelApiSource()

@@ -28,7 +28,7 @@ from typing import Protocol
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
 from huitong.sources._files import parse_lines, parse_lines_table, whole_file_error
-from huitong.sources.base import ParsedPart, parse_timestamp
+from huitong.sources.base import FieldWatermark, ParsedPart
 
 COLUMNS = (
     "waybill_no", "outlet_code", "outlet_name", "sender_name", "sender_id_type", "sender_id_number",
@@ -108,7 +108,7 @@ def gunzip(data: bytes) -> tuple[bytes, str | None]:
 
 
 @dataclass
-class ParcelDropSource:
+class ParcelDropSource(FieldWatermark):
     name: str = "parcel"
     entity: str = "waybills"
     columns: tuple[str, ...] = COLUMNS
@@ -168,9 +168,6 @@ class ParcelDropSource:
                 text, offset = "", offset + 1
             parsed.errors.append((offset, text, f"{part_name}: {problem}"))
         return parsed
-
-    def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get(self.watermark_field))
 
 
 SOURCE = ParcelDropSource()

@@ -25,7 +25,7 @@ from datetime import datetime
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
 from huitong.sources._files import decode_text, plain_csv_table
-from huitong.sources.base import ParsedPart, distinct_headers, parse_timestamp
+from huitong.sources.base import FieldWatermark, ParsedPart, distinct_headers
 from huitong.sources.camera import day_of_part, days_in_window, drop_dir
 
 COLUMNS = {
@@ -83,13 +83,13 @@ def parse_export(part_name: str, data: bytes) -> ParsedPart:
 
 
 @dataclass
-class NightlyExportSource:
+class NightlyExportSource(FieldWatermark):
     entity: str
     columns: tuple[str, ...]
     name: str = "public_safety"
     pseudonymised: tuple[tuple[str, str], ...] = ()
     snapshot: bool = False
-    watermark_field: str = "export_date"  # what watermark() parses: the loader parses the column at once
+    watermark_field: str = "export_date"
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]:
         folder = drop_dir(cfg, self.name) / self.entity
@@ -120,16 +120,12 @@ class NightlyExportSource:
         if table is None:
             return None
         day = pa.repeat(pa.scalar(export_day, pa.string()), table.num_rows)
-        if (
-            "export_date" in table.column_names
-        ):  # the file name's day wins, in the column's place (as in parse)
-            return ParsedPart(
-                table=table.set_column(table.column_names.index("export_date"), "export_date", day)
-            )
-        return ParsedPart(table=table.append_column("export_date", day))
-
-    def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get(self.watermark_field))
+        # The file name's day wins, in the column's place (as in parse).
+        if "export_date" in table.column_names:
+            table = table.set_column(table.column_names.index("export_date"), "export_date", day)
+        else:
+            table = table.append_column("export_date", day)
+        return ParsedPart(table=table)
 
 
 SOURCES = {

@@ -20,7 +20,7 @@ from decimal import Decimal
 from huitong.config import ConfigError, Settings
 from huitong.lake.landing import RawPart
 from huitong.sources._files import parse_lines, parse_lines_table, to_lines
-from huitong.sources.base import ParsedPart, as_text, parse_timestamp
+from huitong.sources.base import FieldWatermark, ParsedPart, as_text
 from huitong.sources.hotel import SourceUnavailable
 
 CITY_TIMEZONE = "Asia/Shanghai"
@@ -58,7 +58,7 @@ def _named(part_name: str, parsed: ParsedPart) -> ParsedPart:
 
 
 @dataclass
-class RentalTableSource:
+class RentalTableSource(FieldWatermark):
     entity: str
     key: str
     columns: tuple[str, ...]
@@ -105,9 +105,6 @@ class RentalTableSource:
         """``parse``, the lines read into Arrow string columns by Arrow's JSON reader where it reads them as
         json.loads does (huitong.sources._files.parse_lines_table): the same records, errors and offsets."""
         return _named(part_name, parse_lines_table(data, columns=self.columns))
-
-    def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get(self.watermark_field))
 
 
 _PERSON = ("name", "id_type", "id_number", "phone")

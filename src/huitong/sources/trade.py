@@ -24,7 +24,7 @@ from pathlib import Path
 from huitong.config import Settings
 from huitong.lake.landing import RawPart
 from huitong.sources._files import decode_text, plain_csv_table, whole_file_error
-from huitong.sources.base import ParsedPart, as_text, distinct_headers, parse_timestamp
+from huitong.sources.base import FieldWatermark, ParsedPart, as_text, distinct_headers
 
 # canonical column -> every header spelling seen in shop software (compared after normalise_header).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -124,7 +124,7 @@ def rows_to_records(rows: list[list[object]]) -> ParsedPart:
 
 
 @dataclass
-class TradeUploadSource:
+class TradeUploadSource(FieldWatermark):
     name: str = "trade"
     entity: str = "trades"
     columns: tuple[str, ...] = COLUMNS
@@ -178,9 +178,6 @@ class TradeUploadSource:
             return None
         table = plain_csv_table(data, map_headers, blank_cells=True)
         return None if table is None else ParsedPart(table=table)
-
-    def watermark(self, record: dict[str, str | None]) -> datetime | None:
-        return parse_timestamp(record.get(self.watermark_field))
 
 
 def _day_start(day: date) -> datetime:
