@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 class TableRetention:
     table: str
     personal: bool
+    kept_from: datetime | None = None  # a personal source's cutoff: its rows before this are removed
     rows_removed: int = 0
     batches_removed: int = 0
     snapshots_expired: int = 0
@@ -57,8 +58,10 @@ class TableRetention:
 
     def __str__(self) -> str:
         kind = "personal" if self.personal else "no personal data"
+        if self.kept_from is not None:
+            kind += f" < {self.kept_from:%Y-%m-%d}"
         return (
-            f"{self.table:<40} {kind:<16} rows removed {self.rows_removed:>8}  landed batches removed "
+            f"{self.table:<40} {kind:<21} rows removed {self.rows_removed:>8}  landed batches removed "
             f"{self.batches_removed:>5}  snapshots expired {self.snapshots_expired:>4}  files removed "
             f"{self.files_removed:>5}"
         )
@@ -71,7 +74,6 @@ class RetentionReport:
     dry_run: bool
     tables: list[TableRetention] = field(default_factory=list)
     spark_outputs_removed: list[str] = field(default_factory=list)  # datasets, relative to Settings.spark_dir
-    audit_cutoff: datetime | None = None
     audit_log_lines_removed: int = 0
 
     def __str__(self) -> str:
@@ -82,10 +84,9 @@ class RetentionReport:
         spark = [f"spark outputs removed: {len(self.spark_outputs_removed)}",
                  *(f"  {path}" for path in self.spark_outputs_removed)]  # fmt: skip
         audit = (
-            f"audit trail before {self.audit_cutoff.isoformat()} removed (bronze and quarantine above); "
-            f"raw log lines removed: {self.audit_log_lines_removed}"
+            f"audit log lines removed: {self.audit_log_lines_removed} (before bronze.audit__queries' cutoff)"
         )
-        return "\n".join([head, audit, *map(str, self.tables), *spark])
+        return "\n".join([head, *map(str, self.tables), audit, *spark])
 
 
 def _older_than(cutoff: datetime):
@@ -175,8 +176,7 @@ def apply_retention(
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(days=cfg.retention_days)
     snapshot_cutoff = now - timedelta(days=cfg.snapshot_keep_days)
-    report = RetentionReport(cutoff=cutoff, snapshot_cutoff=snapshot_cutoff, dry_run=dry_run,
-                             audit_cutoff=now - timedelta(days=cfg.audit_retention_days))  # fmt: skip
+    report = RetentionReport(cutoff=cutoff, snapshot_cutoff=snapshot_cutoff, dry_run=dry_run)
     catalog = get_catalog(cfg)
     quarantine = catalog.load_table(QUARANTINE) if catalog.table_exists(QUARANTINE) else None
     quarantine_deleted = False
@@ -184,15 +184,14 @@ def apply_retention(
         source = get_source(name)
         identifier = bronze_table(source.name, source.entity)
         days = retention_days(source, cfg)
-        personal = days is not None
-        entry = TableRetention(identifier, personal)
+        kept_from = None if days is None else now - timedelta(days=days)
+        entry = TableRetention(identifier, personal=kept_from is not None, kept_from=kept_from)
         report.tables.append(entry)
         if not catalog.table_exists(identifier):
             continue
         table = catalog.load_table(identifier)
         expire_before: datetime | None = snapshot_cutoff
-        if personal:
-            kept_from = now - timedelta(days=days)
+        if kept_from is not None:
             entry.rows_removed = _count(table, _older_than(kept_from))
             if quarantine is not None:
                 scope = And(
@@ -240,10 +239,9 @@ def apply_retention(
         for row in read_ledger(cfg).to_pylist()
         if (row["source"], row["entity"], row["status"]) == ("audit", "queries", "loaded")
     ]
-    report.audit_log_lines_removed = trim_audit_log(cfg, report.audit_cutoff, audit_windows, dry_run)
-    log.info(
-        "retention: %d audit log lines before %s removed", report.audit_log_lines_removed, report.audit_cutoff
-    )
+    audit_from = next(t.kept_from for t in report.tables if t.table == bronze_table("audit", "queries"))
+    report.audit_log_lines_removed = trim_audit_log(cfg, audit_from, audit_windows, dry_run)
+    log.info("retention: %d audit log lines before %s removed", report.audit_log_lines_removed, audit_from)
     report.spark_outputs_removed = remove_spark_outputs(
         cfg, now - timedelta(days=cfg.spark_output_keep_days), dry_run
     )
