@@ -9,15 +9,22 @@ import os
 import signal
 import sqlite3
 import subprocess
+import textwrap
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from huitong.serving.superset_server import free_port
+from huitong.simulate.hotel_api import running_server
 from tests.conftest import VENVS, airflow_env
+from tests.faults.conftest import TOKEN, Lake
 
 AIRFLOW = str(VENVS / "airflow" / "bin" / "airflow")
+# Local 9, 10 and 11 February 2026 (UTC+8 midnights): each has hotel registrations in the fault suite's city.
+HOTEL_DAYS = [
+    (datetime(2026, 2, d, 16, tzinfo=UTC), datetime(2026, 2, d + 1, 16, tzinfo=UTC)) for d in (8, 9, 10)
+]
 
 
 class Airflow:
@@ -126,6 +133,51 @@ def running_airflow(home: Path, dags: Path, **extra: str) -> Iterator[Airflow]:
             time.sleep(0.5)
         for pid in left:
             os.kill(pid, signal.SIGKILL)
+
+
+def hotel_dag(
+    dag_id: str, purpose: str, *, first_day: int, last_day: int, catchup: bool, retry_delay_s: int = 0
+):
+    """The source of a DAG with the hotel source's own wiring (land_and_load, its DEFAULT_ARGS), daily from the
+    local 2026-02-<first_day> to 2026-02-<last_day>, two runs at a time; ``retry_delay_s`` shortens the retry delay
+    so a retry fits a test's time."""
+    retry = f', "retry_delay": timedelta(seconds={retry_delay_s})' if retry_delay_s else ""
+    return textwrap.dedent(
+        f'''
+        """{purpose}"""
+        from datetime import timedelta
+
+        import pendulum
+        from airflow.sdk import DAG
+
+        from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
+
+        with DAG(
+            dag_id="{dag_id}",
+            schedule=every("@daily"),
+            start_date=pendulum.datetime(2026, 2, {first_day}, tz=CITY_TZ),
+            end_date=pendulum.datetime(2026, 2, {last_day}, tz=CITY_TZ),
+            catchup={catchup},
+            max_active_runs=2,
+            default_args={{**DEFAULT_ARGS{retry}}},
+        ):
+            land_and_load("hotel", "registrations")
+        '''
+    )
+
+
+@contextlib.contextmanager
+def hotel_under_airflow(lake: Lake, folder: Path, dag_source: str, **extra: str) -> Iterator[Airflow]:
+    """The simulated hotel API over the lake's city, and Airflow (running_airflow) scheduling one DAG,
+    ``dag_source``, written into ``folder``/dags, against it."""
+    dags = folder / "dags"
+    dags.mkdir()
+    (dags / "hotel_dag.py").write_text(dag_source)
+    with (
+        running_server(store_path=lake.hotel_store, port=0, token=TOKEN, rate_per_s=0, error_rate=0) as url,
+        running_airflow(lake.home, dags, HUITONG_HOTEL_API_URL=url, **extra) as airflow,
+    ):
+        yield airflow
 
 
 def processes_of(home: Path, *words: str) -> list[int]:

@@ -8,46 +8,22 @@ of its own: every run is a backfill's (asserted).
 
 from __future__ import annotations
 
-import textwrap
 import time
-from datetime import UTC, datetime
 
 import pyarrow.compute as pc
 import pytest
 
-from huitong.simulate.hotel_api import running_server
-from tests.faults.airflow_cluster import parse_utc, running_airflow
-from tests.faults.conftest import TOKEN, hotel_intervals_held_once, report
+from tests.faults.airflow_cluster import HOTEL_DAYS, hotel_dag, hotel_under_airflow, parse_utc
+from tests.faults.conftest import hotel_intervals_held_once, report
 
 pytestmark = pytest.mark.slow
 
 DAG_ID = "hotel_backfill"
-# Local 9, 10 and 11 February 2026 (UTC+8 midnights): each has hotel registrations in the fault suite's city.
-INTERVALS = [
-    (datetime(2026, 2, d, 16, tzinfo=UTC), datetime(2026, 2, d + 1, 16, tzinfo=UTC)) for d in (8, 9, 10)
-]
+INTERVALS = HOTEL_DAYS
 DEADLINE_S = 480  # a guard against a hang; on an idle 2-core machine the test takes ~2-3 min
 
-DAG_FILE = textwrap.dedent(
-    '''
-    """Hotel registrations, backfilled by hand (tests/faults/test_airflow_backfill.py)."""
-    import pendulum
-    from airflow.sdk import DAG
-
-    from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
-
-    with DAG(
-        dag_id="hotel_backfill",
-        schedule=every("@daily"),
-        start_date=pendulum.datetime(2026, 2, 1, tz=CITY_TZ),
-        end_date=pendulum.datetime(2026, 2, 20, tz=CITY_TZ),
-        catchup=False,
-        max_active_runs=2,
-        default_args=DEFAULT_ARGS,
-    ):
-        land_and_load("hotel", "registrations")
-    '''
-)
+DAG_FILE = hotel_dag(DAG_ID, "Hotel registrations, backfilled by hand (tests/faults/test_airflow_backfill.py).",
+                     first_day=1, last_day=20, catchup=False)  # fmt: skip
 
 
 def local_day(day: int) -> str:
@@ -56,13 +32,7 @@ def local_day(day: int) -> str:
 
 
 def test_a_backfill_loads_each_past_interval_once_and_reprocessing_adds_nothing(lake, tmp_path):
-    dags = tmp_path / "dags"
-    dags.mkdir()
-    (dags / f"{DAG_ID}.py").write_text(DAG_FILE)
-    with (
-        running_server(store_path=lake.hotel_store, port=0, token=TOKEN, rate_per_s=0, error_rate=0) as url,
-        running_airflow(lake.home, dags, HUITONG_HOTEL_API_URL=url) as airflow,
-    ):
+    with hotel_under_airflow(lake, tmp_path, DAG_FILE) as airflow:
         deadline = time.monotonic() + DEADLINE_S
 
         def finished(backfills: int) -> bool:

@@ -11,50 +11,24 @@ created. Airflow's records and the lake's both must show each interval exactly o
 
 from __future__ import annotations
 
-import textwrap
 import time
-from datetime import UTC, datetime
 
 import pytest
 
 from huitong.lake.ledger import read_ledger
-from huitong.simulate.hotel_api import running_server
-from tests.faults.airflow_cluster import parse_utc, processes_of, running_airflow
-from tests.faults.conftest import TOKEN, hotel_intervals_held_once, report
+from tests.faults.airflow_cluster import HOTEL_DAYS, hotel_dag, hotel_under_airflow, parse_utc, processes_of
+from tests.faults.conftest import hotel_intervals_held_once, report
 
 pytestmark = pytest.mark.slow
 
 DAG_ID = "hotel_catchup"
-# Local 9, 10 and 11 February 2026 (UTC+8 midnights): each has hotel registrations in the fault suite's city.
-INTERVALS = [
-    (datetime(2026, 2, d, 16, tzinfo=UTC), datetime(2026, 2, d + 1, 16, tzinfo=UTC)) for d in (8, 9, 10)
-]
+INTERVALS = HOTEL_DAYS
 DEADLINE_S = 420  # a guard against a hang; on an idle 2-core machine the test takes ~2 min
 
-# The hotel DAG's own wiring (land_and_load, schedule, retries), with catch-up over the three local days and a short
-# retry delay, so that a retry (if the heartbeat timeout fails the killed try) fits the test's time.
-DAG_FILE = textwrap.dedent(
-    '''
-    """Hotel registrations caught up over three days (tests/faults/test_scheduler_restart.py)."""
-    from datetime import timedelta
-
-    import pendulum
-    from airflow.sdk import DAG
-
-    from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
-
-    with DAG(
-        dag_id="hotel_catchup",
-        schedule=every("@daily"),
-        start_date=pendulum.datetime(2026, 2, 9, tz=CITY_TZ),
-        end_date=pendulum.datetime(2026, 2, 11, tz=CITY_TZ),
-        catchup=True,
-        max_active_runs=2,
-        default_args={**DEFAULT_ARGS, "retry_delay": timedelta(seconds=3)},
-    ):
-        land_and_load("hotel", "registrations")
-    '''
-)
+# The hotel DAG's own wiring, catching up the three local days, with a short retry delay, so that a retry (if the
+# heartbeat timeout fails the killed try) fits the test's time.
+DAG_FILE = hotel_dag(DAG_ID, "Hotel registrations caught up over three days (tests/faults/test_scheduler_restart.py).",
+                     first_day=9, last_day=11, catchup=True, retry_delay_s=3)  # fmt: skip
 
 # Failure detection shortened from minutes to seconds (Airflow 3.3 [scheduler] settings):
 # - scheduler_health_check_threshold: a SchedulerJob whose heartbeat is older is dead; the restarted scheduler
@@ -73,13 +47,7 @@ SCHEDULER_TIMINGS = {
 
 
 def test_scheduler_killed_mid_run_every_interval_loads_exactly_once(lake, tmp_path):
-    dags = tmp_path / "dags"
-    dags.mkdir()
-    (dags / f"{DAG_ID}.py").write_text(DAG_FILE)
-    with (
-        running_server(store_path=lake.hotel_store, port=0, token=TOKEN, rate_per_s=0, error_rate=0) as url,
-        running_airflow(lake.home, dags, HUITONG_HOTEL_API_URL=url, **SCHEDULER_TIMINGS) as airflow,
-    ):
+    with hotel_under_airflow(lake, tmp_path, DAG_FILE, **SCHEDULER_TIMINGS) as airflow:
         deadline = time.monotonic() + DEADLINE_S
         # Mid-run: a load task's command has started (the other run is in flight too).
         airflow.wait("a load task started", lambda: processes_of(lake.home, "ingest", "load"), deadline)
