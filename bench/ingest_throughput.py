@@ -1,11 +1,15 @@
-"""Landing -> bronze throughput per source, against DuckDB reading the same landed bytes raw, in the same run.
+"""Landing -> bronze throughput per source, against a raw read of the same landed bytes (DuckDB; expat for XML), in the same run.
 
-For trade (CSV uploads) and parcel (JSON Lines drops): the simulator's records (a small city, noise included) are
-repeated into one large landed file of ``--rows`` records (default 1M; each copy gets its own trade id or waybill
-number, so no record is a duplicate), landed as one batch. For hotel (JSON API pages): one window of the simulated
-API at ``--scale``. For each, in one warm process (as a backfill or a DAG worker runs it), time:
+Every source (``--only`` picks some). For the CSV and JSON Lines sources (trade uploads, parcel drops, rental extract
+pages, public-safety exports, camera status events, the key-business registry): the simulator's records (a small
+city, noise included) are repeated into ``--rows`` records (default 1M; each copy gets its own key, so no record is a
+duplicate) in the source's own landed format, landed as one batch. For the camera catalogues (GB/T 28181 XML): the
+city's devices repeated to ``--cameras`` (default 220,000), one file per platform. For hotel (JSON API pages): one
+window of the simulated API at ``--scale``. For each, in one warm process (as a backfill or a DAG worker runs it),
+time:
 
-- raw: DuckDB reading the landed part(s) into a table (no validation, no lineage, no commits);
+- raw: DuckDB reading the landed part(s) into a table (no validation, no lineage, no commits); for the XML, which
+  DuckDB does not read, expat building each decoded file's element tree;
 - huitong: ``huitong.ingest.load`` -- parse, record hashes, duplicate/watermark/window rules, the Great
   Expectations suite over the whole batch, pseudonymised tokens, and the bronze, quarantine, ledger and
   validation-results Iceberg commits -- split into prepare (everything before the writes) and commits;
@@ -245,8 +249,20 @@ def repeated(store: Path, key: str, times: tuple[str, ...], rows: int) -> list[d
     return out
 
 
+def landed_and_measured(cfg, source_entity: str, start: datetime, end: datetime, parts: list, reader: str,
+                        repeat: int, fmt: str, label: str | None = None) -> dict:  # fmt: skip
+    """The report row of ``parts`` landed as one batch of ``source_entity`` for [start, end) and measured
+    (``measured``; ``reader`` is its raw read's), labelled by the source's name unless ``label``."""
+    from huitong.lake.landing import land
+
+    source, entity = source_entity.split(".")
+    batch = land(source, entity, start, end, parts, cfg)
+    return {"source": label or source, "format": fmt, "bytes": sum(len(p.data) for p in parts),
+            **measured(batch, reader, cfg, repeat)}  # fmt: skip
+
+
 def bench_trade(cfg, rows: int, repeat: int) -> dict:
-    from huitong.lake.landing import RawPart, land
+    from huitong.lake.landing import RawPart
     from huitong.simulate.serve_trade import VENDORS, render_csv
 
     vendor = next(v for v in VENDORS if v.file_type == "csv" and v.encoding.startswith("utf-8"))
@@ -256,13 +272,12 @@ def bench_trade(cfg, rows: int, repeat: int) -> dict:
     data = render_csv(records, vendor)
     # Trade windows are local days cut on updated_at: one window over the whole simulated history.
     start, end = datetime(2025, 12, 31, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
-    batch = land("trade", "trades", start, end, [RawPart("bench__trades.csv", data, "bench")], cfg)
-    return {"source": "trade", "format": f"CSV ({vendor.encoding}, {vendor.headers} headers)", "bytes": len(data),
-            **measured(batch, "csv", cfg, repeat)}  # fmt: skip
+    return landed_and_measured(cfg, "trade.trades", start, end, [RawPart("bench__trades.csv", data, "bench")],
+                               "csv", repeat, f"CSV ({vendor.encoding}, {vendor.headers} headers)")  # fmt: skip
 
 
 def bench_parcel(cfg, rows: int, repeat: int) -> dict:
-    from huitong.lake.landing import RawPart, land
+    from huitong.lake.landing import RawPart
     from huitong.sources.parcel import _STAMP
 
     records = repeated(
@@ -272,17 +287,13 @@ def bench_parcel(cfg, rows: int, repeat: int) -> dict:
     # Parcel windows are cut on arrival: one file that arrived in one hour (its name carries the arrival stamp).
     start, end = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 1, 1, tzinfo=UTC)
     name = f"{datetime(2026, 10, 1, 0, 15, tzinfo=UTC).strftime(_STAMP)}__bench__waybills.jsonl"
-    batch = land("parcel", "waybills", start, end, [RawPart(name, data, "bench")], cfg)
-    return {
-        "source": "parcel",
-        "format": "JSON Lines",
-        "bytes": len(data),
-        **measured(batch, "jsonl", cfg, repeat),
-    }
+    return landed_and_measured(
+        cfg, "parcel.waybills", start, end, [RawPart(name, data, "bench")], "jsonl", repeat, "JSON Lines"
+    )
 
 
 def bench_rental(cfg, rows: int, repeat: int) -> dict:
-    from huitong.lake.landing import RawPart, land
+    from huitong.lake.landing import RawPart
     from huitong.sources._files import to_lines
     from huitong.sources.rental import SOURCES, render
 
@@ -297,13 +308,13 @@ def bench_rental(cfg, rows: int, repeat: int) -> dict:
              for n, i in enumerate(range(0, len(rendered), step))]  # fmt: skip
     # Rental windows are cut on updated_at: one window over the whole simulated history.
     start, end = datetime(2020, 1, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
-    batch = land("rental", "tenants", start, end, parts, cfg)
-    return {"source": "rental", "format": f"JSON Lines, {len(parts)} pages", "bytes": sum(len(p.data) for p in parts),
-            **measured(batch, "jsonl", cfg, repeat)}  # fmt: skip
+    return landed_and_measured(
+        cfg, "rental.tenants", start, end, parts, "jsonl", repeat, f"JSON Lines, {len(parts)} pages"
+    )
 
 
 def bench_public_safety(cfg, rows: int, repeat: int) -> dict:
-    from huitong.lake.landing import RawPart, land
+    from huitong.lake.landing import RawPart
     from huitong.simulate.export_public_safety import changes, render_export
     from huitong.sources.public_safety import COLUMNS
 
@@ -312,15 +323,14 @@ def bench_public_safety(cfg, rows: int, repeat: int) -> dict:
     data = render_export(COLUMNS["incidents"], [changes("incidents", r)[-1] for r in records])
     # One night's export (the day is in the file name); its window is that local day.
     start, end = datetime(2026, 10, 30, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
-    batch = land(
-        "public_safety", "incidents", start, end, [RawPart("incidents-2026-10-31.csv", data, "bench")], cfg
+    parts = [RawPart("incidents-2026-10-31.csv", data, "bench")]
+    return landed_and_measured(
+        cfg, "public_safety.incidents", start, end, parts, "csv", repeat, "CSV (utf-8-sig, nightly export)"
     )
-    return {"source": "public_safety", "format": "CSV (utf-8-sig, nightly export)", "bytes": len(data),
-            **measured(batch, "csv", cfg, repeat)}  # fmt: skip
 
 
 def bench_camera_status(cfg, rows: int, repeat: int) -> dict:
-    from huitong.lake.landing import RawPart, land
+    from huitong.lake.landing import RawPart
     from huitong.simulate.export_camera import PLATFORMS, status_lines
 
     store = cfg.sources_dir / "camera" / "status_events.parquet"
@@ -330,15 +340,14 @@ def bench_camera_status(cfg, rows: int, repeat: int) -> dict:
              for programme, slug in PLATFORMS.items()]  # fmt: skip
     # Status events are cut on event_time: one window over the whole simulated history.
     start, end = datetime(2024, 12, 31, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
-    batch = land("camera", "status_events", start, end, parts, cfg)
-    return {"source": "camera status", "format": "JSON Lines, a file per platform",
-            "bytes": sum(len(p.data) for p in parts), **measured(batch, "jsonl", cfg, repeat)}  # fmt: skip
+    return landed_and_measured(cfg, "camera.status_events", start, end, parts, "jsonl", repeat,
+                               "JSON Lines, a file per platform", label="camera status")  # fmt: skip
 
 
 def bench_camera_catalog(cfg, cameras: int, repeat: int) -> dict:
     import pyarrow.parquet as pq
 
-    from huitong.lake.landing import RawPart, land
+    from huitong.lake.landing import RawPart
     from huitong.simulate.export_camera import PLATFORMS, _addresses, _item, catalog_xml, platform_id
 
     devices = pq.read_table(cfg.sources_dir / "camera" / "devices.parquet").to_pylist()
@@ -358,30 +367,26 @@ def bench_camera_catalog(cfg, cameras: int, repeat: int) -> dict:
                              "bench"))  # fmt: skip
     # One night's snapshots of the three platforms; the window is that local day.
     start, end = datetime(2026, 10, 30, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
-    batch = land("camera", "devices", start, end, parts, cfg)
-    return {"source": "camera catalog", "format": "GB/T 28181 Catalog XML, a file per platform",
-            "bytes": sum(len(p.data) for p in parts), **measured(batch, "xml", cfg, repeat)}  # fmt: skip
+    return landed_and_measured(cfg, "camera.devices", start, end, parts, "xml", repeat,
+                               "GB/T 28181 Catalog XML, a file per platform", label="camera catalog")  # fmt: skip
 
 
 def bench_reference(cfg, rows: int, repeat: int) -> dict:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from huitong.lake.landing import RawPart, land
+    from huitong.lake.landing import RawPart
 
     store = cfg.sources_dir / "reference" / "key_businesses.parquet"
     records = repeated(store, "business_code", (), rows)
     out = pa.BufferOutputStream()
-    pacsv.write_csv(
-        pa.Table.from_pylist(records), out
-    )  # as the bureau publishes the registry (every text quoted)
-    data = out.getvalue().to_pybytes()
+    # As the bureau publishes the registry (huitong.simulate.deliveries): Arrow's CSV writer, every text quoted.
+    pacsv.write_csv(pa.Table.from_pylist(records), out)
+    parts = [RawPart("key_businesses.csv", out.getvalue().to_pybytes(), "bench")]
     start, end = datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC)
-    batch = land(
-        "reference", "key_businesses", start, end, [RawPart("key_businesses.csv", data, "bench")], cfg
+    return landed_and_measured(
+        cfg, "reference.key_businesses", start, end, parts, "csv", repeat, "CSV snapshot (quoted)"
     )
-    return {"source": "reference", "format": "CSV snapshot (quoted)", "bytes": len(data),
-            **measured(batch, "csv", cfg, repeat)}  # fmt: skip
 
 
 def bench_hotel(cfg, start: datetime, end: datetime, repeat: int) -> dict:
@@ -417,7 +422,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rows", type=int, default=1_000_000, help="records in the trade and parcel files")
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="records in each CSV and JSON Lines batch"
+    )
     parser.add_argument("--cameras", type=int, default=220_000,
                         help="devices in the three camera catalogues (the city's 220,000 cameras)")  # fmt: skip
     parser.add_argument("--only", nargs="+", metavar="SOURCE", choices=sorted(BENCHES),
