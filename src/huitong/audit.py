@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from huitong.config import Settings, settings
+from huitong.sources.base import parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,6 @@ def line_times(raw_lines: list[bytes]) -> list[datetime | None]:
 
 
 def _line_time(raw: bytes) -> datetime | None:
-    from huitong.sources.base import parse_timestamp
-
     try:
         return parse_timestamp(json.loads(raw).get("at"))
     except (ValueError, AttributeError):
