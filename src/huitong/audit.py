@@ -23,7 +23,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -88,8 +88,27 @@ def _line_time(raw: bytes) -> datetime | None:
         return None
 
 
+class LoadedWindows:
+    """The [start, end) windows the audit source has loaded (from the ledger): what lies inside them is in the
+    lake, so retention may remove its raw copy. Overlapping and abutting windows are joined."""
+
+    def __init__(self, windows: Iterable[tuple[datetime, datetime]]):
+        self.spans: list[tuple[datetime, datetime]] = []
+        for start, end in sorted(windows):
+            if self.spans and start <= self.spans[-1][1]:
+                self.spans[-1] = (self.spans[-1][0], max(end, self.spans[-1][1]))
+            else:
+                self.spans.append((start, end))
+        self._starts = [start for start, _ in self.spans]
+
+    def cover(self, first: datetime, last: datetime | None = None) -> bool:
+        """Whether the moment ``first`` (and every moment up to ``last``) lies in a loaded window."""
+        i = bisect.bisect_right(self._starts, first) - 1
+        return i >= 0 and max(first, last or first) < self.spans[i][1]
+
+
 def trim_audit_log(
-    cfg: Settings, before: datetime, landed: list[tuple[datetime, datetime]], dry_run: bool = False
+    cfg: Settings, before: datetime, landed: Iterable[tuple[datetime, datetime]], dry_run: bool = False
 ) -> int:
     """Remove the audit log's lines older than ``before`` (by their ``at``, see ``line_times``) that fall in a
     window the audit source has loaded (``landed``: [start, end) windows): a line not yet in the lake stays, however
@@ -101,14 +120,10 @@ def trim_audit_log(
     path = audit_log_path(cfg)
     if not path.exists():
         return 0
-    windows = sorted(landed)
-    starts = [start for start, _ in windows]
+    loaded = LoadedWindows(landed)
 
     def removable(at: datetime | None) -> bool:
-        if at is None or at >= before:
-            return False
-        i = bisect.bisect_right(starts, at) - 1
-        return i >= 0 and at < windows[i][1]
+        return at is not None and at < before and loaded.cover(at)
 
     with open(path, "rb") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -153,15 +168,11 @@ _CHART_IN_PATH = re.compile(r"/api/v1/chart/(\d+)/data")
 def superset_entries(uri: str, start: datetime, end: datetime, profile: str) -> list[dict[str, Any]]:
     """Audit entries for Superset's data requests logged in [start, end), oldest first; [] when Superset has no
     metadata DB at `uri` yet. Read-only; the SQL is plain enough for SQLite (embedded) and PostgreSQL."""
-    from sqlalchemy import DateTime, bindparam, create_engine, inspect, text
+    from sqlalchemy import DateTime, bindparam, inspect, text
 
-    if uri.startswith("sqlite:///"):
-        # Never create the file (SQLite would), and never write to Superset's database.
-        path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
-        if not path.is_file():
-            return []
-        uri = f"sqlite:///file:{path}?mode=ro&uri=true"
-    engine = create_engine(uri)
+    engine = _superset_engine(uri, write=False)
+    if engine is None:
+        return []
     try:
         if "logs" not in inspect(engine).get_table_names():
             return []
@@ -256,6 +267,95 @@ def superset_entries(uri: str, start: datetime, end: datetime, profile: str) -> 
             )
         entries.append(entry)
     return entries
+
+
+def _superset_engine(uri: str, write: bool):
+    """An engine on Superset's metadata DB, or None when Superset has none at ``uri`` yet (a SQLite file is never
+    created: SQLite would). Read-only unless ``write`` (retention's trim, trim_superset_logs)."""
+    from sqlalchemy import create_engine
+
+    if not uri.startswith("sqlite:///"):
+        return create_engine(uri)
+    path = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+    if not path.is_file():
+        return None
+    # A write waits for the running Superset's own transactions rather than failing on SQLite's lock.
+    mode = "rw" if write else "ro"
+    return create_engine(f"sqlite:///file:{path}?mode={mode}&uri=true", connect_args={"timeout": 60})
+
+
+# SQL Lab runs are matched to their log rows within a minute either side (superset_entries): a run is removed only
+# when every log row it could complete lies in a loaded window.
+_SQL_LAB_MATCH = timedelta(minutes=1)
+_DELETE_CHUNK = 500  # ids per statement: SQLite binds at most 999 parameters
+
+
+def trim_superset_logs(
+    uri: str, before: datetime, landed: Iterable[tuple[datetime, datetime]], dry_run: bool = False
+) -> tuple[int, int]:
+    """Remove from Superset's metadata DB what retention says must go, as trim_audit_log does for the raw log:
+    the ``logs`` rows older than ``before`` (Huitong's data-request rows only inside a window the audit source has
+    loaded; Superset's own rows, which no load takes, by their age alone), and SQL Lab's ``query`` rows older than
+    ``before`` whose matching window is loaded (the SQL Lab tabs that pointed at them point at none, as Superset's
+    ON DELETE SET NULL does). Returns (log rows, query rows) removed, or that would be with ``dry_run``."""
+    from sqlalchemy import DateTime, bindparam, inspect, text
+
+    engine = _superset_engine(uri, write=not dry_run)
+    if engine is None:
+        return 0, 0
+    loaded = LoadedWindows(landed)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        if "logs" not in tables:
+            return 0, 0
+        with engine.begin() as con:
+            old_logs = con.execute(
+                text("SELECT id, action, dttm FROM logs WHERE dttm < :before")
+                .bindparams(bindparam("before", type_=DateTime))
+                .columns(dttm=DateTime),
+                {"before": before.astimezone(UTC).replace(tzinfo=None)},  # Superset stores UTC, naive
+            ).all()
+            logs = [
+                r.id
+                for r in old_logs
+                if r.action != SUPERSET_ACTION or loaded.cover(r.dttm.replace(tzinfo=UTC))
+            ]
+            runs: list[tuple[int, str]] = []
+            if "query" in tables:
+                last = (before - _SQL_LAB_MATCH).timestamp() * 1000  # start_time: epoch milliseconds
+                for r in con.execute(
+                    text("SELECT id, client_id, start_time FROM query WHERE start_time < :last"),
+                    {"last": last},
+                ):
+                    started = datetime.fromtimestamp(float(r.start_time) / 1000, UTC)
+                    if loaded.cover(started - _SQL_LAB_MATCH, started + _SQL_LAB_MATCH):
+                        runs.append((r.id, r.client_id))
+            if not dry_run:
+                for i in range(0, len(logs), _DELETE_CHUNK):
+                    con.execute(
+                        text("DELETE FROM logs WHERE id IN :ids").bindparams(
+                            bindparam("ids", expanding=True)
+                        ),
+                        {"ids": logs[i : i + _DELETE_CHUNK]},
+                    )
+                for i in range(0, len(runs), _DELETE_CHUNK):
+                    chunk = runs[i : i + _DELETE_CHUNK]
+                    if "tab_state" in tables:
+                        con.execute(
+                            text(
+                                "UPDATE tab_state SET latest_query_id = NULL WHERE latest_query_id IN :clients"
+                            ).bindparams(bindparam("clients", expanding=True)),
+                            {"clients": [client for _, client in chunk]},
+                        )
+                    con.execute(
+                        text("DELETE FROM query WHERE id IN :ids").bindparams(
+                            bindparam("ids", expanding=True)
+                        ),
+                        {"ids": [run_id for run_id, _ in chunk]},
+                    )
+    finally:
+        engine.dispose()
+    return len(logs), len(runs)
 
 
 def _sql_lab_run(lab: list, client_id: Any, user: str | None, sql: str, at: datetime):

@@ -102,6 +102,9 @@ class Settings:
     # Superset's metadata DB (SQLAlchemy URI), whose query log the audit source collects: SQLite under
     # HUITONG_HOME locally (as superset/superset_config.py places it), Superset's Postgres database in production.
     superset_metadata_uri: str = ""
+    # The same database as retention writes to it (huitong.audit.trim_superset_logs removes old query-log rows):
+    # in production a login that may delete them, while the audit DAG's stays read-only.
+    superset_retention_uri: str = ""
     # dbt docs (huitong.serving.docs): served on 127.0.0.1:docs_port; docs_url is where the dashboards link to.
     docs_port: int = 8580
     docs_url: str = "http://127.0.0.1:8580/"
@@ -239,6 +242,10 @@ def load_settings() -> Settings:
     except ValueError as exc:
         raise ConfigError(f"HUITONG_SEED must be an integer and HUITONG_SCALE a number: {exc}") from exc
     docs_port = _port_env("HUITONG_DOCS_PORT", 8580)
+    superset_uri = _env(
+        "HUITONG_SUPERSET_METADATA_URI",
+        f"sqlite:///{Path(_env('SUPERSET_HOME', str(home / 'superset'))) / 'superset.db'}",
+    )
     return Settings(
         profile=profile,
         home=home,
@@ -256,10 +263,8 @@ def load_settings() -> Settings:
         ops_snapshot_keep_days=_int_env("HUITONG_OPS_SNAPSHOT_KEEP_DAYS", 1),
         spark_output_keep_days=_int_env("HUITONG_SPARK_OUTPUT_KEEP_DAYS", 7),
         compact_min_files=_int_env("HUITONG_COMPACT_MIN_FILES", 8),
-        superset_metadata_uri=_env(
-            "HUITONG_SUPERSET_METADATA_URI",
-            f"sqlite:///{Path(_env('SUPERSET_HOME', str(home / 'superset'))) / 'superset.db'}",
-        ),
+        superset_metadata_uri=superset_uri,
+        superset_retention_uri=_env("HUITONG_SUPERSET_RETENTION_URI", superset_uri),
         docs_port=docs_port,
         docs_url=_env("HUITONG_DOCS_URL", f"http://127.0.0.1:{docs_port}/"),
         er_memory_limit=_memory_env("HUITONG_ER_MEMORY_LIMIT", "auto"),

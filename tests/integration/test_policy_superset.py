@@ -225,6 +225,79 @@ def test_superset_query_log_lands_in_the_audit_trail(
         settings.cache_clear()
 
 
+def test_retention_trims_supersets_query_log_only_where_the_audit_trail_holds_it(
+    superset, superset_serving, secured, tmp_path
+):
+    """On a copy of the session's metadata DB, with real rows back-dated: the data-request rows and SQL Lab runs
+    older than the cutoff go where the audit source loaded their window, and stay where it did not (a run whose
+    minute either side reaches an unloaded window included); Superset's own log rows go by age; a SQL Lab tab
+    that pointed at a removed run points at none; a dry run changes nothing."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from huitong.audit import SUPERSET_ACTION, trim_superset_logs
+
+    admin = superset.client()
+    database_id = admin.get("/api/v1/database/")["result"][0]["id"]
+    for n in (1, 2, 3):
+        assert _sql_lab(admin, database_id, f"select {n} as n").status_code == 200
+    copy = tmp_path / "superset.db"
+    with sqlite3.connect(superset.state_dir / "superset.db") as live, sqlite3.connect(copy) as con:
+        live.backup(con)
+    cutoff = datetime(2026, 2, 15, tzinfo=UTC)
+    # The audit source loaded the local days 10 to 21 February, except the 11th's window.
+    loaded = [
+        (datetime(2026, 2, d - 1, 16, tzinfo=UTC), datetime(2026, 2, d, 16, tzinfo=UTC))
+        for d in range(10, 22)
+        if d != 11
+    ]
+    loaded_old, unloaded_old = "2026-02-12 02:00:00.000000", "2026-02-11 02:00:00.000000"
+
+    def ms(moment: str) -> float:
+        return datetime.fromisoformat(moment).replace(tzinfo=UTC).timestamp() * 1000
+
+    with sqlite3.connect(copy) as con:
+        requests_ = [
+            r[0] for r in con.execute("SELECT id FROM logs WHERE action = ? ORDER BY id", (SUPERSET_ACTION,))
+        ]
+        assert len(requests_) >= 3
+        con.execute("UPDATE logs SET dttm = ? WHERE id = ?", (loaded_old, requests_[0]))
+        con.execute("UPDATE logs SET dttm = ? WHERE id = ?", (unloaded_old, requests_[1]))
+        stock_old = con.execute(
+            "INSERT INTO logs (action, user_id, dttm, json) VALUES ('DashboardRestApi.get', 1, ?, '{}')",
+            (unloaded_old,),
+        ).lastrowid
+        runs = [r[0] for r in con.execute("SELECT client_id FROM query ORDER BY id DESC LIMIT 3")]
+        # Removed; kept (its window was not loaded); kept (a minute later is the unloaded 11th's window).
+        starts = [ms(loaded_old), ms(unloaded_old), ms("2026-02-10 15:59:30")]
+        for client_id, start in zip(runs, starts, strict=True):
+            con.execute("UPDATE query SET start_time = ? WHERE client_id = ?", (start, client_id))
+        con.execute(
+            "INSERT INTO tab_state (user_id, label, active, database_id, sql, latest_query_id, autorun, "
+            "hide_left_bar) VALUES (1, 'old tab', 0, ?, 'select 1 as n', ?, 0, 0)",
+            (database_id, runs[0]),
+        )
+        before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("logs", "query")}
+
+    uri = f"sqlite:///{copy}"
+    assert trim_superset_logs(uri, cutoff, loaded, dry_run=True) == (2, 1)
+    with sqlite3.connect(copy) as con:
+        assert {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("logs", "query")
+        } == before
+    # Superset's own rows go by age alone: the stock row in the unloaded window goes too.
+    assert trim_superset_logs(uri, cutoff, loaded) == (2, 1)
+    with sqlite3.connect(copy) as con:
+        logs = {r[0] for r in con.execute("SELECT id FROM logs")}
+        kept_runs = {r[0] for r in con.execute("SELECT client_id FROM query")}
+        tab = con.execute("SELECT latest_query_id FROM tab_state WHERE label = 'old tab'").fetchone()
+    assert requests_[0] not in logs and stock_old not in logs
+    assert {requests_[1], *requests_[2:]} <= logs and len(logs) == before["logs"] - 2
+    assert runs[0] not in kept_runs and {runs[1], runs[2]} <= kept_runs
+    assert tab == (None,)
+    assert trim_superset_logs(uri, cutoff, loaded) == (0, 0)
+
+
 def test_production_points_the_dashboards_at_trino_as_the_signed_in_user(superset, secured, tmp_path):
     """With HUITONG_TRINO_URI (production), the same init step repoints the dashboards' database at Trino with
     impersonation on: Superset logs in as `superset`, every chart, SQL Lab and API query runs as the person, and

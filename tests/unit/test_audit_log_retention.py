@@ -84,3 +84,24 @@ def test_a_writer_that_opened_the_log_before_a_trim_appends_to_the_new_log(huito
 
 def test_no_log_yet_is_nothing_to_remove(huitong_home):
     assert trim_audit_log(settings(), CUTOFF, LOADED) == 0
+
+
+def test_loaded_windows_join_where_they_meet_and_an_interval_must_lie_inside_them():
+    from huitong.audit import LoadedWindows
+
+    loaded = LoadedWindows(
+        LOADED + [(datetime(2026, 2, 12, tzinfo=UTC), datetime(2026, 2, 12, 1, tzinfo=UTC))]
+    )
+    day = datetime(2026, 2, 10, 16, tzinfo=UTC)  # where the 11th's window, never loaded, begins
+    assert loaded.spans[0] == (datetime(2026, 2, 9, 16, tzinfo=UTC), day)
+    assert loaded.cover(datetime(2026, 2, 10, 15, 59, tzinfo=UTC))
+    assert not loaded.cover(day)
+    assert not loaded.cover(
+        datetime(2026, 2, 10, 15, 59, tzinfo=UTC), datetime(2026, 2, 10, 16, 1, tzinfo=UTC)
+    )
+    # The 12th's to the 21st's windows abut: one span, so an interval across a day boundary lies inside it.
+    assert loaded.cover(datetime(2026, 2, 13, 15, 59, tzinfo=UTC), datetime(2026, 2, 13, 16, 1, tzinfo=UTC))
+    assert not loaded.cover(
+        datetime(2026, 2, 21, 15, 59, tzinfo=UTC), datetime(2026, 2, 21, 16, 1, tzinfo=UTC)
+    )
+    assert not loaded.cover(datetime(2026, 2, 1, tzinfo=UTC))

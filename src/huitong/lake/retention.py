@@ -13,7 +13,8 @@ its last few releases (huitong.serving.publish), so the records leave those with
 
 The query audit trail (the ``audit`` source) pseudonymises nothing but names users and quotes their queries: it
 has its own period, ``audit_retention_days`` (a source's ``retention`` names the setting), applied the same way, and
-to the raw log its lines come from (``huitong.audit.trim_audit_log``).
+to the raw log its lines come from (``huitong.audit.trim_audit_log``) and to Superset's query log in its
+metadata DB (``huitong.audit.trim_superset_logs``).
 
 Sources without personal records (reference registries, camera devices, aggregate police exports) keep their
 history; only their snapshots are expired, as are the ops tables' (the batch ledger and validation results), kept
@@ -35,7 +36,7 @@ from urllib.parse import urlparse
 
 from pyiceberg.expressions import And, EqualTo, LessThan
 
-from huitong.audit import trim_audit_log
+from huitong.audit import trim_audit_log, trim_superset_logs
 from huitong.config import Settings, settings
 from huitong.ingest import QUARANTINE, bronze_table
 from huitong.lake.catalog import get_catalog
@@ -75,6 +76,8 @@ class RetentionReport:
     tables: list[TableRetention] = field(default_factory=list)
     spark_outputs_removed: list[str] = field(default_factory=list)  # datasets, relative to Settings.spark_dir
     audit_log_lines_removed: int = 0
+    superset_log_rows_removed: int = 0  # Superset's `logs` table
+    superset_queries_removed: int = 0  # SQL Lab's `query` table
 
     def __str__(self) -> str:
         head = (
@@ -83,10 +86,12 @@ class RetentionReport:
         )
         spark = [f"spark outputs removed: {len(self.spark_outputs_removed)}",
                  *(f"  {path}" for path in self.spark_outputs_removed)]  # fmt: skip
-        audit = (
-            f"audit log lines removed: {self.audit_log_lines_removed} (before bronze.audit__queries' cutoff)"
-        )
-        return "\n".join([head, *map(str, self.tables), audit, *spark])
+        audit = [
+            f"audit log lines removed: {self.audit_log_lines_removed} (before bronze.audit__queries' cutoff)",
+            f"superset query log removed: {self.superset_log_rows_removed} logs rows, "
+            f"{self.superset_queries_removed} SQL Lab queries (same cutoff)",
+        ]
+        return "\n".join([head, *map(str, self.tables), *audit, *spark])
 
 
 def _older_than(cutoff: datetime):
@@ -242,6 +247,13 @@ def apply_retention(
     audit_from = next(t.kept_from for t in report.tables if t.table == bronze_table("audit", "queries"))
     report.audit_log_lines_removed = trim_audit_log(cfg, audit_from, audit_windows, dry_run)
     log.info("retention: %d audit log lines before %s removed", report.audit_log_lines_removed, audit_from)
+    report.superset_log_rows_removed, report.superset_queries_removed = trim_superset_logs(
+        cfg.superset_retention_uri, audit_from, audit_windows, dry_run
+    )
+    log.info(
+        "retention: Superset's %d logs rows and %d SQL Lab queries before %s removed",
+        report.superset_log_rows_removed, report.superset_queries_removed, audit_from,
+    )  # fmt: skip
     report.spark_outputs_removed = remove_spark_outputs(
         cfg, now - timedelta(days=cfg.spark_output_keep_days), dry_run
     )
