@@ -30,7 +30,8 @@ def build(root: Path, clusters: dict[str, list[str]]) -> None:
         con.execute(
             "create or replace table main.clusters (record_key varchar, cluster_key varchar, proposed_id varchar)"
         )
-        con.executemany("insert into main.clusters values (?, ?, ?)", rows)
+        if rows:
+            con.executemany("insert into main.clusters values (?, ?, ?)", rows)
     args = ["run", "--project-dir", str(root), "--profiles-dir", str(root), "--log-path", str(root / "logs"),
             "--target-path", str(root / "target"), "--quiet"]  # fmt: skip
     result = dbtRunner().invoke(args)
@@ -72,7 +73,8 @@ def project(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     (models / "id_history.sql").write_text(
-        "{{ config(materialized='incremental', incremental_strategy='append') }}\n"
+        "{{ config(materialized='incremental', incremental_strategy='append',\n"
+        "          post_hook=\"{{ er_retire_departed(this, source('case', 'clusters')) }}\") }}\n"
         "{{ er_id_history(source('case', 'clusters'), 'record_key', 'cluster_key', 'proposed_id', 'P', 'person') }}\n",
         encoding="utf-8",
     )
@@ -152,3 +154,31 @@ def test_an_unchanged_build_appends_nothing(project):
     build(project, clusters)
     assert changes(project, 2) == {}
     assert ids(project) == {"a": "P-a", "b": "P-a", "c": "P-c"}
+
+
+def history(root: Path) -> list[tuple[str | None, str, int]]:
+    with duckdb.connect(str(root / "map.duckdb")) as con:
+        return con.execute(
+            "select record_key, entity_id, run_seq from main.id_history order by all"
+        ).fetchall()
+
+
+def test_records_that_left_every_source_are_unlinked_and_their_ids_never_reused(project):
+    build(project, {"a": ["a", "b"], "c": ["c"], "x": ["x"]})
+    # b and x leave (retention removed them): their rows lose the record key, the rest of the map is as it was.
+    build(project, {"a": ["a"], "c": ["c"]})
+    assert history(project) == [
+        ("a", "P-a", 1),
+        ("c", "P-c", 1),
+        (None, "P-a", 1),
+        (None, "P-x", 1),
+    ]
+    assert ids(project) == {"a": "P-a", "c": "P-c"}
+    # A build whose clustering came out empty unlinks nothing: a broken build must not wipe the map.
+    build(project, {})
+    assert ids(project) == {"a": "P-a", "c": "P-c"}
+    # x comes back, or another cluster is named after it: P-x was given out, so the cluster gets a fresh id (the
+    # builds since the first appended nothing, so this is run 2).
+    build(project, {"a": ["a"], "c": ["c"], "x": ["x"]})
+    assert ids(project)["x"] == "P" + hashlib.md5(b"person|x|2").hexdigest()[:15]
+    assert changes(project, 2) == {"x": (None, ids(project)["x"], "new")}

@@ -189,11 +189,24 @@ cast(getvariable('er_invocation_id') as varchar)
 {%- endif -%}
 {%- endmacro -%}
 
-{#- Each record's latest id, the current map (records that left the sources keep their rows): an aggregate (max_by
-    on DuckDB and Trino alike), not a window, because a window over every record did not fit er link's memory limit
-    at 5M records (DuckDB spills aggregates, not all windows). A record has one row per run_seq at most. -#}
+{#- Each record's latest id, the current map: an aggregate (max_by on DuckDB and Trino alike), not a window, because
+    a window over every record did not fit er link's memory limit at 5M records (DuckDB spills aggregates, not all
+    windows). A record has one row per run_seq at most; retired rows (er_retire_departed) belong to no record. -#}
 {%- macro er_latest_ids(history) -%}
-select record_key, max_by(entity_id, run_seq) as entity_id from {{ history }} group by record_key
+select record_key, max_by(entity_id, run_seq) as entity_id from {{ history }} where record_key is not null
+group by record_key
+{%- endmacro -%}
+
+{#- A record that has left every source (retention removed it, or the source deleted it) keeps no link in the id
+    map: its history rows lose their record key and stay, anonymous, so the ids they name keep their age (a merge
+    keeps the oldest) and are never given to another entity. A record that comes back counts as new. Run after a
+    full build (the history model's post-hook), never when `clustered` is empty: a broken build must not wipe the
+    map. An uncorrelated `not in`: Trino's UPDATE takes it (record_key is never NULL in `clustered`). -#}
+{%- macro er_retire_departed(history, clustered) -%}
+update {{ history }} set record_key = null
+where record_key is not null
+  and record_key not in (select record_key from {{ clustered }})
+  and exists (select 1 from {{ clustered }})
 {%- endmacro -%}
 
 {#- The merge / split log of an id history: per run and (old id, new id), the kind and how many records moved. -#}
@@ -225,6 +238,7 @@ union all
 {%- endfor %}
 select 'two rows in one run' as problem, record_key as key
 from {{ history }}
+where record_key is not null
 group by record_key, run_seq
 having count(*) > 1
 {%- endmacro -%}
