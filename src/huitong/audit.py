@@ -296,66 +296,90 @@ def trim_superset_logs(
     """Remove from Superset's metadata DB what retention says must go, as trim_audit_log does for the raw log:
     the ``logs`` rows older than ``before`` (Huitong's data-request rows only inside a window the audit source has
     loaded; Superset's own rows, which no load takes, by their age alone), and SQL Lab's ``query`` rows older than
-    ``before`` whose matching window is loaded (the SQL Lab tabs that pointed at them point at none, as Superset's
-    ON DELETE SET NULL does). Returns (log rows, query rows) removed, or that would be with ``dry_run``."""
+    ``before`` whose matching window is loaded (one that never started is dated by its last change; the SQL Lab
+    tabs that pointed at them point at none, as Superset's ON DELETE SET NULL does). Each step commits on its own,
+    a chunk of ids at a time, so the running Superset is never locked out for long. Returns (log rows, query
+    rows) removed, or that would be with ``dry_run``."""
     from sqlalchemy import DateTime, bindparam, inspect, text
 
     engine = _superset_engine(uri, write=not dry_run)
     if engine is None:
         return 0, 0
     loaded = LoadedWindows(landed)
+    naive = before.astimezone(UTC).replace(tzinfo=None)  # Superset stores UTC, naive
+    stamped = bindparam("before", type_=DateTime)
+    ids = bindparam("ids", expanding=True)
     try:
         tables = set(inspect(engine).get_table_names())
         if "logs" not in tables:
             return 0, 0
-        with engine.begin() as con:
-            old_logs = con.execute(
-                text("SELECT id, action, dttm FROM logs WHERE dttm < :before")
-                .bindparams(bindparam("before", type_=DateTime))
-                .columns(dttm=DateTime),
-                {"before": before.astimezone(UTC).replace(tzinfo=None)},  # Superset stores UTC, naive
-            ).all()
-            logs = [
+        with engine.connect() as con:
+            own = "FROM logs WHERE dttm < :before AND (action IS NULL OR action <> :action)"
+            params = {"before": naive, "action": SUPERSET_ACTION}
+            own_rows = con.execute(text(f"SELECT count(*) {own}").bindparams(stamped), params).scalar_one()
+            requests = [
                 r.id
-                for r in old_logs
-                if r.action != SUPERSET_ACTION or loaded.cover(r.dttm.replace(tzinfo=UTC))
+                for r in con.execute(
+                    text("SELECT id, dttm FROM logs WHERE action = :action AND dttm < :before")
+                    .bindparams(stamped)
+                    .columns(dttm=DateTime),
+                    params,
+                )
+                if loaded.cover(r.dttm.replace(tzinfo=UTC))
             ]
             runs: list[tuple[int, str]] = []
             if "query" in tables:
                 last = (before - _SQL_LAB_MATCH).timestamp() * 1000  # start_time: epoch milliseconds
                 for r in con.execute(
-                    text("SELECT id, client_id, start_time FROM query WHERE start_time < :last"),
-                    {"last": last},
+                    text(
+                        "SELECT id, client_id, start_time FROM query "
+                        "WHERE start_time < :last OR (start_time IS NULL AND changed_on < :before)"
+                    ).bindparams(stamped),
+                    {"last": last, "before": naive},
                 ):
+                    if r.start_time is None:
+                        runs.append((r.id, r.client_id))
+                        continue
                     started = datetime.fromtimestamp(float(r.start_time) / 1000, UTC)
                     if loaded.cover(started - _SQL_LAB_MATCH, started + _SQL_LAB_MATCH):
                         runs.append((r.id, r.client_id))
-            if not dry_run:
-                for i in range(0, len(logs), _DELETE_CHUNK):
+            if dry_run:
+                return own_rows + len(requests), len(runs)
+            con.execute(text(f"DELETE {own}").bindparams(stamped), params)
+            con.commit()
+            for i in range(0, len(requests), _DELETE_CHUNK):
+                con.execute(text("DELETE FROM logs WHERE id IN :ids").bindparams(ids),
+                            {"ids": requests[i : i + _DELETE_CHUNK]})  # fmt: skip
+                con.commit()
+            for i in range(0, len(runs), _DELETE_CHUNK):
+                chunk = runs[i : i + _DELETE_CHUNK]
+                if "tab_state" in tables:
                     con.execute(
-                        text("DELETE FROM logs WHERE id IN :ids").bindparams(
-                            bindparam("ids", expanding=True)
-                        ),
-                        {"ids": logs[i : i + _DELETE_CHUNK]},
+                        text(
+                            "UPDATE tab_state SET latest_query_id = NULL WHERE latest_query_id IN :ids"
+                        ).bindparams(ids),
+                        {"ids": [client for _, client in chunk]},
                     )
-                for i in range(0, len(runs), _DELETE_CHUNK):
-                    chunk = runs[i : i + _DELETE_CHUNK]
-                    if "tab_state" in tables:
-                        con.execute(
-                            text(
-                                "UPDATE tab_state SET latest_query_id = NULL WHERE latest_query_id IN :clients"
-                            ).bindparams(bindparam("clients", expanding=True)),
-                            {"clients": [client for _, client in chunk]},
-                        )
-                    con.execute(
-                        text("DELETE FROM query WHERE id IN :ids").bindparams(
-                            bindparam("ids", expanding=True)
-                        ),
-                        {"ids": [run_id for run_id, _ in chunk]},
-                    )
+                con.execute(text("DELETE FROM query WHERE id IN :ids").bindparams(ids),
+                            {"ids": [run_id for run_id, _ in chunk]})  # fmt: skip
+                con.commit()
     finally:
         engine.dispose()
-    return len(logs), len(runs)
+    return own_rows + len(requests), len(runs)
+
+
+def same_database(first: str, second: str) -> bool:
+    """Whether two SQLAlchemy URIs name the same database (logins aside): retention may trim only the Superset
+    database the audit source reads, or it would remove rows no load has taken."""
+    from sqlalchemy.engine import make_url
+
+    def identity(uri: str) -> tuple:
+        url = make_url(uri)
+        if url.get_backend_name() == "sqlite":
+            return ("sqlite", str(Path(url.database or "").resolve()))
+        return (url.get_backend_name(), url.host, url.port, url.database)
+
+    return identity(first) == identity(second)
 
 
 def _sql_lab_run(lab: list, client_id: Any, user: str | None, sql: str, at: datetime):

@@ -101,3 +101,15 @@ def test_dbt_compiles_for_trino_offline_with_trino_functions_only(tmp_path):
         sql = proc.stdout.strip()
         assert sql, name
         assert check_sql(sql) == [], (name, sql)
+
+    # `huitong er link` (var er_keep_departed) and its batch builds (er_incremental) keep departed records' links.
+    for var in ("er_keep_departed", "er_incremental"):
+        kept = tmp_path / f"target_{var}"
+        proc = subprocess.run(
+            [str(DBT), "parse", "--target", "trino", "--target-path", str(kept), "--vars", f"{{{var}: true}}"],
+            cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout[-4000:]
+        nodes = json.loads((kept / "manifest.json").read_text(encoding="utf-8"))["nodes"].values()
+        history = next(n for n in nodes if n["name"] == "int_person_id_history")
+        assert history["config"]["post-hook"] == [], var

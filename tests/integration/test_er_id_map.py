@@ -164,21 +164,25 @@ def history(root: Path) -> list[tuple[str | None, str, int]]:
 
 
 def test_records_that_left_every_source_are_unlinked_and_their_ids_never_reused(project):
-    build(project, {"a": ["a", "b"], "c": ["c"], "x": ["x"]})
-    # b and x leave (retention removed them): their rows lose the record key, the rest of the map is as it was.
-    build(project, {"a": ["a"], "c": ["c"]})
+    # Record keys are '<source>:<record id>'; two sources, s and t.
+    build(project, {"s:a": ["s:a", "s:b"], "s:c": ["s:c"], "s:x": ["s:x"], "t:y": ["t:y"]})
+    # s:b and s:x leave (retention removed them): their rows lose the record key, the rest of the map is as it
+    # was. Source t came out empty (its bronze table being reloaded, say): its record keeps its link.
+    build(project, {"s:a": ["s:a"], "s:c": ["s:c"]})
     assert history(project) == [
-        ("a", "P-a", 1),
-        ("c", "P-c", 1),
-        (None, "P-a", 1),
-        (None, "P-x", 1),
+        ("s:a", "P-s:a", 1),
+        ("s:c", "P-s:c", 1),
+        ("t:y", "P-t:y", 1),
+        (None, "P-s:a", 1),
+        (None, "P-s:x", 1),
     ]
-    assert ids(project) == {"a": "P-a", "c": "P-c"}
+    assert ids(project) == {"s:a": "P-s:a", "s:c": "P-s:c", "t:y": "P-t:y"}
     # A build whose clustering came out empty unlinks nothing: a broken build must not wipe the map.
     build(project, {})
-    assert ids(project) == {"a": "P-a", "c": "P-c"}
-    # x comes back, or another cluster is named after it: P-x was given out, so the cluster gets a fresh id (the
-    # builds since the first appended nothing, so this is run 2).
-    build(project, {"a": ["a"], "c": ["c"], "x": ["x"]})
-    assert ids(project)["x"] == "P" + hashlib.md5(b"person|x|2").hexdigest()[:15]
-    assert changes(project, 2) == {"x": (None, ids(project)["x"], "new")}
+    assert ids(project) == {"s:a": "P-s:a", "s:c": "P-s:c", "t:y": "P-t:y"}
+    # s:x comes back, or another cluster is named after it: P-s:x was given out, so the cluster gets a fresh id
+    # (the builds since the first appended nothing, so this is run 2); t:y, back too, keeps its id.
+    build(project, {"s:a": ["s:a"], "s:c": ["s:c"], "s:x": ["s:x"], "t:y": ["t:y"]})
+    assert ids(project)["s:x"] == "P" + hashlib.md5(b"person|s:x|2").hexdigest()[:15]
+    assert changes(project, 2) == {"s:x": (None, ids(project)["s:x"], "new")}
+    assert ids(project)["t:y"] == "P-t:y"

@@ -239,7 +239,7 @@ def test_retention_trims_supersets_query_log_only_where_the_audit_trail_holds_it
 
     admin = superset.client()
     database_id = admin.get("/api/v1/database/")["result"][0]["id"]
-    for n in (1, 2, 3):
+    for n in (1, 2, 3, 4):
         assert _sql_lab(admin, database_id, f"select {n} as n").status_code == 200
     copy = tmp_path / "superset.db"
     with sqlite3.connect(superset.state_dir / "superset.db") as live, sqlite3.connect(copy) as con:
@@ -267,11 +267,13 @@ def test_retention_trims_supersets_query_log_only_where_the_audit_trail_holds_it
             "INSERT INTO logs (action, user_id, dttm, json) VALUES ('DashboardRestApi.get', 1, ?, '{}')",
             (unloaded_old,),
         ).lastrowid
-        runs = [r[0] for r in con.execute("SELECT client_id FROM query ORDER BY id DESC LIMIT 3")]
-        # Removed; kept (its window was not loaded); kept (a minute later is the unloaded 11th's window).
-        starts = [ms(loaded_old), ms(unloaded_old), ms("2026-02-10 15:59:30")]
+        runs = [r[0] for r in con.execute("SELECT client_id FROM query ORDER BY id DESC LIMIT 4")]
+        # Removed; kept (its window was not loaded); kept (a minute later is the unloaded 11th's window); removed
+        # (it never started, and its last change is old).
+        starts = [ms(loaded_old), ms(unloaded_old), ms("2026-02-10 15:59:30"), None]
         for client_id, start in zip(runs, starts, strict=True):
             con.execute("UPDATE query SET start_time = ? WHERE client_id = ?", (start, client_id))
+        con.execute("UPDATE query SET changed_on = ? WHERE client_id = ?", (unloaded_old, runs[3]))
         con.execute(
             "INSERT INTO tab_state (user_id, label, active, database_id, sql, latest_query_id, autorun, "
             "hide_left_bar) VALUES (1, 'old tab', 0, ?, 'select 1 as n', ?, 0, 0)",
@@ -280,20 +282,20 @@ def test_retention_trims_supersets_query_log_only_where_the_audit_trail_holds_it
         before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("logs", "query")}
 
     uri = f"sqlite:///{copy}"
-    assert trim_superset_logs(uri, cutoff, loaded, dry_run=True) == (2, 1)
+    assert trim_superset_logs(uri, cutoff, loaded, dry_run=True) == (2, 2)
     with sqlite3.connect(copy) as con:
         assert {
             t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("logs", "query")
         } == before
     # Superset's own rows go by age alone: the stock row in the unloaded window goes too.
-    assert trim_superset_logs(uri, cutoff, loaded) == (2, 1)
+    assert trim_superset_logs(uri, cutoff, loaded) == (2, 2)
     with sqlite3.connect(copy) as con:
         logs = {r[0] for r in con.execute("SELECT id FROM logs")}
         kept_runs = {r[0] for r in con.execute("SELECT client_id FROM query")}
         tab = con.execute("SELECT latest_query_id FROM tab_state WHERE label = 'old tab'").fetchone()
     assert requests_[0] not in logs and stock_old not in logs
     assert {requests_[1], *requests_[2:]} <= logs and len(logs) == before["logs"] - 2
-    assert runs[0] not in kept_runs and {runs[1], runs[2]} <= kept_runs
+    assert runs[0] not in kept_runs and runs[3] not in kept_runs and {runs[1], runs[2]} <= kept_runs
     assert tab == (None,)
     assert trim_superset_logs(uri, cutoff, loaded) == (0, 0)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -94,6 +95,42 @@ def test_dry_run_changes_nothing(lake):
     assert report.spark_outputs_removed == ["backfill/bronze/parcel__waybills"]
     assert (cfg.spark_dir / "backfill" / "bronze" / "parcel__waybills").is_dir()
     assert report.audit_log_lines_removed == 2 and len(audit_log_path(cfg).read_text().splitlines()) == 4
+
+
+def test_a_superset_database_it_cannot_trim_is_reported_and_the_lakes_retention_stands(lake, tmp_path):
+    cfg, _ = lake
+    broken = tmp_path / "superset.db"
+    broken.write_bytes(b"not a database " * 100)
+    uri = f"sqlite:///{broken}"
+    for settings_, error in (
+        (replace(cfg, superset_metadata_uri=uri, superset_retention_uri=uri), "DatabaseError"),
+        # The audit source reads one database; retention must not trim another.
+        (replace(cfg, superset_metadata_uri=uri, superset_retention_uri=f"sqlite:///{tmp_path / 'b.db'}"),
+         "another database"),
+    ):  # fmt: skip
+        report = apply_retention(settings_, now=NOW, dry_run=True)
+        assert error in report.superset_error and "superset query log NOT trimmed" in str(report)
+        [entry] = [t for t in report.tables if t.table == "bronze.parcel__waybills"]
+        assert entry.rows_removed > 0 and report.audit_log_lines_removed == 2
+        assert report.spark_outputs_removed == ["backfill/bronze/parcel__waybills"]
+
+
+def test_the_snapshots_of_the_catalogs_other_tables_are_expired_too(lake):
+    """In production dbt builds its schemas in the same Iceberg catalog: their old snapshots hold what a transform
+    has since replaced (the person id map's unlinked record keys among it), so they are expired like bronze's."""
+    import pyarrow as pa
+
+    cfg, _ = lake
+    catalog = get_catalog(cfg)
+    catalog.create_namespace_if_not_exists("intermediate")
+    rows = pa.table({"record_key": pa.array(["hotel:R1"], pa.string())})
+    table = catalog.create_table_if_not_exists("intermediate.id_map_case", schema=rows.schema)
+    table.append(rows)
+    table.append(rows)
+    report = apply_retention(cfg, now=datetime.now(UTC) + timedelta(days=30), dry_run=True)
+    [entry] = [t for t in report.tables if t.table == "intermediate.id_map_case"]
+    assert (entry.snapshots_expired, entry.rows_removed) == (1, 0)  # every snapshot but the current one
+    assert "built by the transform" in str(entry)
 
 
 def test_retention_removes_old_personal_records_everywhere_and_keeps_recent_ones(lake):

@@ -105,3 +105,15 @@ def test_loaded_windows_join_where_they_meet_and_an_interval_must_lie_inside_the
         datetime(2026, 2, 21, 15, 59, tzinfo=UTC), datetime(2026, 2, 21, 16, 1, tzinfo=UTC)
     )
     assert not loaded.cover(datetime(2026, 2, 1, tzinfo=UTC))
+
+
+def test_retention_trims_only_the_superset_database_the_audit_source_reads(tmp_path, monkeypatch):
+    from huitong.audit import same_database
+
+    monkeypatch.chdir(tmp_path)
+    assert same_database("sqlite:///superset.db", f"sqlite:///{tmp_path / 'superset.db'}")
+    assert not same_database("sqlite:///superset.db", "sqlite:///other.db")
+    reader = "postgresql+psycopg://reader:x@postgres:5432/superset"
+    assert same_database(reader, "postgresql+psycopg://trimmer:y@postgres:5432/superset")
+    assert not same_database(reader, "postgresql+psycopg://reader:x@postgres:5432/superset_staging")
+    assert not same_database(reader, "postgresql+psycopg://reader:x@other-host:5432/superset")

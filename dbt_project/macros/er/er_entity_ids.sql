@@ -200,13 +200,15 @@ group by record_key
 {#- A record that has left every source (retention removed it, or the source deleted it) keeps no link in the id
     map: its history rows lose their record key and stay, anonymous, so the ids they name keep their age (a merge
     keeps the oldest) and are never given to another entity. A record that comes back counts as new. Run after a
-    full build (the history model's post-hook), never when `clustered` is empty: a broken build must not wipe the
-    map. An uncorrelated `not in`: Trino's UPDATE takes it (record_key is never NULL in `clustered`). -#}
+    full build (the history model's post-hook). Only records of a source `clustered` holds records of: a source
+    that came out empty (a broken build, a bronze table being reloaded) unlinks nothing. Record keys are
+    '<source>:<record id>'. Uncorrelated subqueries: Trino's UPDATE takes them (record_key is never NULL in
+    `clustered`). -#}
 {%- macro er_retire_departed(history, clustered) -%}
 update {{ history }} set record_key = null
 where record_key is not null
   and record_key not in (select record_key from {{ clustered }})
-  and exists (select 1 from {{ clustered }})
+  and split_part(record_key, ':', 1) in (select distinct split_part(record_key, ':', 1) from {{ clustered }})
 {%- endmacro -%}
 
 {#- The merge / split log of an id history: per run and (old id, new id), the kind and how many records moved. -#}

@@ -159,6 +159,8 @@ def _write_project(root: Path, db_path: Path, entity: str = "person", records: i
     (root / "dbt_project.yml").write_text(
         f"name: {PROJECT_NAME}\nversion: '1.0'\nconfig-version: 2\nprofile: {PROJECT_NAME}\n"
         f"vars:\n  er_{entity}_input: true\n  city_timezone: Asia/Shanghai\n"
+        # An input file is not a source under retention: a record one run's input lacks keeps its link (link_each).
+        "  er_keep_departed: true\n"
         + ("  er_incremental: true\n" if batches else "")
         + f"  er_label_iterations: {LABEL_ROUNDS if label_rounds is None else label_rounds}\n"
         + f"models:\n  {PROJECT_NAME}:\n    +materialized: table\n    intermediate:\n      +schema: intermediate\n"

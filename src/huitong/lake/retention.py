@@ -18,7 +18,8 @@ metadata DB (``huitong.audit.trim_superset_logs``).
 
 Sources without personal records (reference registries, camera devices, aggregate police exports) keep their
 history; only their snapshots are expired, as are the ops tables' (the batch ledger and validation results), kept
-``ops_snapshot_keep_days``.
+``ops_snapshot_keep_days``, and those of every other table of the catalog (in production the dbt-built schemas,
+whose old snapshots hold what a transform has since replaced or unlinked), kept ``snapshot_keep_days``.
 
 The Spark jobs' local outputs (``Settings.spark_dir``: bronze-shaped backfills, person resolution) copy lake data
 outside Iceberg, where no row delete reaches: a dataset last written more than ``spark_output_keep_days`` ago is
@@ -36,7 +37,7 @@ from urllib.parse import urlparse
 
 from pyiceberg.expressions import And, EqualTo, LessThan
 
-from huitong.audit import trim_audit_log, trim_superset_logs
+from huitong.audit import same_database, trim_audit_log, trim_superset_logs
 from huitong.config import Settings, settings
 from huitong.ingest import QUARANTINE, bronze_table
 from huitong.lake.catalog import get_catalog
@@ -56,9 +57,10 @@ class TableRetention:
     batches_removed: int = 0
     snapshots_expired: int = 0
     files_removed: int = 0
+    label: str | None = None  # what the table is, when not a source's or an ops table
 
     def __str__(self) -> str:
-        kind = "personal" if self.personal else "no personal data"
+        kind = self.label or ("personal" if self.personal else "no personal data")
         if self.kept_from is not None:
             kind += f" < {self.kept_from:%Y-%m-%d}"
         return (
@@ -78,6 +80,7 @@ class RetentionReport:
     audit_log_lines_removed: int = 0
     superset_log_rows_removed: int = 0  # Superset's `logs` table
     superset_queries_removed: int = 0  # SQL Lab's `query` table
+    superset_error: str | None = None  # why Superset's query log was not trimmed
 
     def __str__(self) -> str:
         head = (
@@ -88,7 +91,9 @@ class RetentionReport:
                  *(f"  {path}" for path in self.spark_outputs_removed)]  # fmt: skip
         audit = [
             f"audit log lines removed: {self.audit_log_lines_removed} (before bronze.audit__queries' cutoff)",
-            f"superset query log removed: {self.superset_log_rows_removed} logs rows, "
+            f"superset query log NOT trimmed: {self.superset_error}"
+            if self.superset_error
+            else f"superset query log removed: {self.superset_log_rows_removed} logs rows, "
             f"{self.superset_queries_removed} SQL Lab queries (same cutoff)",
         ]
         return "\n".join([head, *map(str, self.tables), *audit, *spark])
@@ -239,6 +244,17 @@ def apply_retention(
         table = catalog.load_table(entry.table)
         entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, ops_cutoff, dry_run)
         report.tables.append(entry)
+    # Every other table of the catalog. In production the dbt-built schemas live in it too (Trino's Iceberg catalog
+    # is this JDBC catalog), and their old snapshots hold what a transform replaced or unlinked since (the person
+    # id map is updated in place, er_retire_departed): kept HUITONG_SNAPSHOT_KEEP_DAYS, as bronze's are.
+    for namespace in sorted(catalog.list_namespaces()):
+        if ".".join(namespace) in ("bronze", "quarantine", "ops"):
+            continue
+        for identifier in sorted(catalog.list_tables(namespace)):
+            entry = TableRetention(".".join(identifier), personal=False, label="built by the transform")
+            table = catalog.load_table(identifier)
+            entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, snapshot_cutoff, dry_run)
+            report.tables.append(entry)
     audit_windows = [
         (row["window_start"], row["window_end"])
         for row in read_ledger(cfg).to_pylist()
@@ -247,16 +263,39 @@ def apply_retention(
     audit_from = next(t.kept_from for t in report.tables if t.table == bronze_table("audit", "queries"))
     report.audit_log_lines_removed = trim_audit_log(cfg, audit_from, audit_windows, dry_run)
     log.info("retention: %d audit log lines before %s removed", report.audit_log_lines_removed, audit_from)
-    report.superset_log_rows_removed, report.superset_queries_removed = trim_superset_logs(
-        cfg.superset_retention_uri, audit_from, audit_windows, dry_run
-    )
-    log.info(
-        "retention: Superset's %d logs rows and %d SQL Lab queries before %s removed",
-        report.superset_log_rows_removed, report.superset_queries_removed, audit_from,
-    )  # fmt: skip
     report.spark_outputs_removed = remove_spark_outputs(
         cfg, now - timedelta(days=cfg.spark_output_keep_days), dry_run
     )
     for path in report.spark_outputs_removed:
         log.info("retention: spark output %s removed", path)
+    _trim_superset(cfg, report, audit_from, audit_windows, dry_run)
     return report
+
+
+def _trim_superset(cfg: Settings, report: RetentionReport, before: datetime, windows, dry_run: bool) -> None:
+    """Superset's query log, last: its database is another service's, so a failure there (a read-only login, the
+    database down) is logged as an error and put in the report, and the lake's own retention stands."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not same_database(cfg.superset_metadata_uri, cfg.superset_retention_uri):
+        report.superset_error = (
+            "HUITONG_SUPERSET_RETENTION_URI names another database than HUITONG_SUPERSET_METADATA_URI, which the "
+            "audit source reads: trimming it could remove rows no load has taken"
+        )
+    else:
+        try:
+            report.superset_log_rows_removed, report.superset_queries_removed = trim_superset_logs(
+                cfg.superset_retention_uri, before, windows, dry_run
+            )
+        except SQLAlchemyError as exc:
+            report.superset_error = (
+                f"{type(exc).__name__}: {exc.__cause__ or exc}. HUITONG_SUPERSET_RETENTION_URI needs a login that "
+                "may delete from logs and query and update tab_state (docs/configuration.md)"
+            )
+    if report.superset_error:
+        log.error("retention: Superset's query log was not trimmed: %s", report.superset_error)
+    else:
+        log.info(
+            "retention: Superset's %d logs rows and %d SQL Lab queries before %s removed",
+            report.superset_log_rows_removed, report.superset_queries_removed, before,
+        )  # fmt: skip

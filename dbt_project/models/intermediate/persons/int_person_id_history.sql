@@ -2,8 +2,10 @@
     which cluster keeps an id, merges, splits). `--full-refresh` leaves it alone (full_refresh=false): rebuilding
     it would renumber entities that departments already hold ids of. -#}
 {#- Records that left every source (retention, a source's delete) are unlinked after each full build
-    (er_retire_departed). A batch build (er link --state) holds only the batch's clusters, so it skips that. -#}
-{%- set retire = [] if var('er_incremental', false) else ["{{ er_retire_departed(this, ref('int_persons_clustered')) }}"] %}
+    (er_retire_departed). Not in `huitong er link` (var er_keep_departed): its inputs are files, not sources, and a
+    batch build (er_incremental) holds only the batch's clusters. -#}
+{%- set keep = var('er_incremental', false) or var('er_keep_departed', false) %}
+{%- set retire = [] if keep else ["{{ er_retire_departed(this, ref('int_persons_clustered')) }}"] %}
 {{ config(materialized='incremental', incremental_strategy='append', full_refresh=false, post_hook=retire) }}
 {#- A batch build (var er_incremental) reads only the records int_persons_clustered re-clustered: whole entities. -#}
 {%- set clustered %}
