@@ -2,8 +2,9 @@
 so commits stay fast as batches accumulate. Then retention: personal records past HUITONG_RETENTION_DAYS leave
 bronze, the quarantine and landing; Iceberg snapshots past HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still
 holds removed records) are expired and their files deleted; Spark outputs not written for
-HUITONG_SPARK_OUTPUT_KEEP_DAYS are removed. The next transform rebuilds the marts without the removed records. See
-docs/operations.md.
+HUITONG_SPARK_OUTPUT_KEEP_DAYS are removed; the query audit trail past HUITONG_AUDIT_RETENTION_DAYS leaves the lake,
+its raw log and Superset's query log. The next transform rebuilds the marts without the removed records and unlinks
+them from the person id map. See docs/operations.md and docs/access-policy.md (Retention).
 """
 
 from __future__ import annotations

@@ -277,7 +277,9 @@ def lake_retention(
 ) -> None:
     """Remove personal records older than HUITONG_RETENTION_DAYS (bronze, quarantine, landing), expire snapshots
     older than HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still holds removed records) and their files,
-    and remove the Spark outputs under $HUITONG_HOME/spark not written for HUITONG_SPARK_OUTPUT_KEEP_DAYS."""
+    and remove the Spark outputs under $HUITONG_HOME/spark not written for HUITONG_SPARK_OUTPUT_KEEP_DAYS. The query
+    audit trail older than HUITONG_AUDIT_RETENTION_DAYS goes from the lake, the raw log and Superset's query log
+    (through HUITONG_SUPERSET_RETENTION_URI; a failure there is reported, the rest stands)."""
     from huitong.lake.retention import apply_retention
 
     typer.echo(str(apply_retention(dry_run=dry_run)))
