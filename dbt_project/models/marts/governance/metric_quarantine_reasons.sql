@@ -10,5 +10,5 @@ select
     rules,
     cast(count(*) as bigint) as quarantined_rows,
     cast(null as varchar) as jurisdiction_code
-from {{ ref('stg_ops__quarantined_rows') }}
+from {{ ref('stg_quarantine__quarantined_rows') }}
 group by ingested_date, source, entity, source_entity, rules
