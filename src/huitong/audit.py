@@ -23,6 +23,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -290,33 +291,46 @@ _SQL_LAB_MATCH = timedelta(minutes=1)
 _DELETE_CHUNK = 500  # ids per statement: SQLite binds at most 999 parameters
 
 
+@dataclass
+class SupersetTrim:
+    """What trim_superset_logs removed (or would, in a dry run), counted as each chunk commits: after a failure it
+    holds what went before it."""
+
+    log_rows: int = 0  # Superset's `logs` table
+    queries: int = 0  # SQL Lab's `query` table
+
+
 def trim_superset_logs(
-    uri: str, before: datetime, landed: Iterable[tuple[datetime, datetime]], dry_run: bool = False
-) -> tuple[int, int]:
+    uri: str,
+    before: datetime,
+    landed: Iterable[tuple[datetime, datetime]],
+    dry_run: bool = False,
+    done: SupersetTrim | None = None,
+) -> SupersetTrim:
     """Remove from Superset's metadata DB what retention says must go, as trim_audit_log does for the raw log:
     the ``logs`` rows older than ``before`` (Huitong's data-request rows only inside a window the audit source has
     loaded; Superset's own rows, which no load takes, by their age alone), and SQL Lab's ``query`` rows older than
     ``before`` whose matching window is loaded (one that never started is dated by its last change; the SQL Lab
-    tabs that pointed at them point at none, as Superset's ON DELETE SET NULL does). Each step commits on its own,
-    a chunk of ids at a time, so the running Superset is never locked out for long. Returns (log rows, query
-    rows) removed, or that would be with ``dry_run``."""
+    tabs that pointed at them point at none, as Superset's ON DELETE SET NULL does). Every step goes a chunk of
+    rows at a time, each committed on its own, so the running Superset is never locked out for long. Returns
+    ``done`` (or a new SupersetTrim) with the rows removed, or that would be with ``dry_run``."""
     from sqlalchemy import DateTime, bindparam, inspect, text
 
+    done = done if done is not None else SupersetTrim()
     engine = _superset_engine(uri, write=not dry_run)
     if engine is None:
-        return 0, 0
+        return done
     loaded = LoadedWindows(landed)
     naive = before.astimezone(UTC).replace(tzinfo=None)  # Superset stores UTC, naive
     stamped = bindparam("before", type_=DateTime)
     ids = bindparam("ids", expanding=True)
+    own = "FROM logs WHERE dttm < :before AND (action IS NULL OR action <> :action)"
+    params = {"before": naive, "action": SUPERSET_ACTION}
     try:
         tables = set(inspect(engine).get_table_names())
         if "logs" not in tables:
-            return 0, 0
+            return done
         with engine.connect() as con:
-            own = "FROM logs WHERE dttm < :before AND (action IS NULL OR action <> :action)"
-            params = {"before": naive, "action": SUPERSET_ACTION}
-            own_rows = con.execute(text(f"SELECT count(*) {own}").bindparams(stamped), params).scalar_one()
             requests = [
                 r.id
                 for r in con.execute(
@@ -344,28 +358,40 @@ def trim_superset_logs(
                     if loaded.cover(started - _SQL_LAB_MATCH, started + _SQL_LAB_MATCH):
                         runs.append((r.id, r.client_id))
             if dry_run:
-                return own_rows + len(requests), len(runs)
-            con.execute(text(f"DELETE {own}").bindparams(stamped), params)
-            con.commit()
-            for i in range(0, len(requests), _DELETE_CHUNK):
-                con.execute(text("DELETE FROM logs WHERE id IN :ids").bindparams(ids),
-                            {"ids": requests[i : i + _DELETE_CHUNK]})  # fmt: skip
+                own_rows = con.execute(
+                    text(f"SELECT count(*) {own}").bindparams(stamped), params
+                ).scalar_one()
+                done.log_rows += own_rows + len(requests)
+                done.queries += len(runs)
+                return done
+            # Superset's own rows, a chunk at a time without listing them (a first run may find years of them).
+            chunk = text(
+                f"DELETE FROM logs WHERE id IN (SELECT id {own} ORDER BY id LIMIT {_DELETE_CHUNK})"
+            ).bindparams(stamped)
+            while removed := con.execute(chunk, params).rowcount:
                 con.commit()
+                done.log_rows += removed
+            for i in range(0, len(requests), _DELETE_CHUNK):
+                removed = con.execute(text("DELETE FROM logs WHERE id IN :ids").bindparams(ids),
+                                      {"ids": requests[i : i + _DELETE_CHUNK]}).rowcount  # fmt: skip
+                con.commit()
+                done.log_rows += removed
             for i in range(0, len(runs), _DELETE_CHUNK):
-                chunk = runs[i : i + _DELETE_CHUNK]
+                part = runs[i : i + _DELETE_CHUNK]
                 if "tab_state" in tables:
                     con.execute(
                         text(
                             "UPDATE tab_state SET latest_query_id = NULL WHERE latest_query_id IN :ids"
                         ).bindparams(ids),
-                        {"ids": [client for _, client in chunk]},
+                        {"ids": [client for _, client in part]},
                     )
-                con.execute(text("DELETE FROM query WHERE id IN :ids").bindparams(ids),
-                            {"ids": [run_id for run_id, _ in chunk]})  # fmt: skip
+                removed = con.execute(text("DELETE FROM query WHERE id IN :ids").bindparams(ids),
+                                      {"ids": [run_id for run_id, _ in part]}).rowcount  # fmt: skip
                 con.commit()
+                done.queries += removed
     finally:
         engine.dispose()
-    return own_rows + len(requests), len(runs)
+    return done
 
 
 def same_database(first: str, second: str) -> bool:
@@ -375,9 +401,11 @@ def same_database(first: str, second: str) -> bool:
 
     def identity(uri: str) -> tuple:
         url = make_url(uri)
-        if url.get_backend_name() == "sqlite":
+        backend = url.get_backend_name()
+        if backend == "sqlite":
             return ("sqlite", str(Path(url.database or "").resolve()))
-        return (url.get_backend_name(), url.host, url.port, url.database)
+        port = url.port or {"postgresql": 5432, "mysql": 3306}.get(backend)
+        return (backend, (url.host or "").lower(), port, url.database)
 
     return identity(first) == identity(second)
 

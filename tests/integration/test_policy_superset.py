@@ -235,7 +235,7 @@ def test_retention_trims_supersets_query_log_only_where_the_audit_trail_holds_it
     import sqlite3
     from datetime import UTC, datetime
 
-    from huitong.audit import SUPERSET_ACTION, trim_superset_logs
+    from huitong.audit import SUPERSET_ACTION, SupersetTrim, trim_superset_logs
 
     admin = superset.client()
     database_id = admin.get("/api/v1/database/")["result"][0]["id"]
@@ -282,13 +282,13 @@ def test_retention_trims_supersets_query_log_only_where_the_audit_trail_holds_it
         before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("logs", "query")}
 
     uri = f"sqlite:///{copy}"
-    assert trim_superset_logs(uri, cutoff, loaded, dry_run=True) == (2, 2)
+    assert trim_superset_logs(uri, cutoff, loaded, dry_run=True) == SupersetTrim(log_rows=2, queries=2)
     with sqlite3.connect(copy) as con:
         assert {
             t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("logs", "query")
         } == before
     # Superset's own rows go by age alone: the stock row in the unloaded window goes too.
-    assert trim_superset_logs(uri, cutoff, loaded) == (2, 2)
+    assert trim_superset_logs(uri, cutoff, loaded) == SupersetTrim(log_rows=2, queries=2)
     with sqlite3.connect(copy) as con:
         logs = {r[0] for r in con.execute("SELECT id FROM logs")}
         kept_runs = {r[0] for r in con.execute("SELECT client_id FROM query")}
@@ -297,7 +297,7 @@ def test_retention_trims_supersets_query_log_only_where_the_audit_trail_holds_it
     assert {requests_[1], *requests_[2:]} <= logs and len(logs) == before["logs"] - 2
     assert runs[0] not in kept_runs and runs[3] not in kept_runs and {runs[1], runs[2]} <= kept_runs
     assert tab == (None,)
-    assert trim_superset_logs(uri, cutoff, loaded) == (0, 0)
+    assert trim_superset_logs(uri, cutoff, loaded) == SupersetTrim()
 
 
 def test_production_points_the_dashboards_at_trino_as_the_signed_in_user(superset, secured, tmp_path):

@@ -117,3 +117,39 @@ def test_retention_trims_only_the_superset_database_the_audit_source_reads(tmp_p
     assert same_database(reader, "postgresql+psycopg://trimmer:y@postgres:5432/superset")
     assert not same_database(reader, "postgresql+psycopg://reader:x@postgres:5432/superset_staging")
     assert not same_database(reader, "postgresql+psycopg://reader:x@other-host:5432/superset")
+    assert same_database(
+        reader, "postgresql+psycopg://trimmer:y@POSTGRES/superset"
+    )  # the default port, any case
+
+
+def test_a_trim_that_fails_midway_counts_what_it_removed_before(tmp_path):
+    """The logs rows go and are committed before the SQL Lab step fails (here: a tab_state table without the
+    column it nulls); the counts say so, and the error reaches the caller."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from huitong.audit import SUPERSET_ACTION, SupersetTrim, trim_superset_logs
+
+    db = tmp_path / "superset.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE logs (id INTEGER PRIMARY KEY, action TEXT, dttm DATETIME)")
+        con.execute(
+            "CREATE TABLE query (id INTEGER PRIMARY KEY, client_id TEXT, start_time NUMERIC, changed_on DATETIME)"
+        )
+        con.execute("CREATE TABLE tab_state (id INTEGER PRIMARY KEY)")
+        con.executemany(
+            "INSERT INTO logs (action, dttm) VALUES (?, ?)",
+            [(SUPERSET_ACTION, "2026-02-12 02:00:00.000000"), ("DashboardRestApi.get", "2026-02-11 02:00:00.000000"),
+             (SUPERSET_ACTION, "2026-02-20 02:00:00.000000")],
+        )  # fmt: skip
+        started = datetime(2026, 2, 12, 2, tzinfo=UTC).timestamp() * 1000
+        con.execute("INSERT INTO query (client_id, start_time) VALUES ('q1', ?)", (started,))
+    done = SupersetTrim()
+    with pytest.raises(OperationalError, match="latest_query_id"):
+        trim_superset_logs(f"sqlite:///{db}", CUTOFF, LOADED, done=done)
+    assert done == SupersetTrim(log_rows=2, queries=0)
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM logs").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM query").fetchone() == (1,)

@@ -200,9 +200,10 @@ group by record_key
 {#- A record that has left every source (retention removed it, or the source deleted it) keeps no link in the id
     map: its history rows lose their record key and stay, anonymous, so the ids they name keep their age (a merge
     keeps the oldest) and are never given to another entity. A record that comes back counts as new. Run after a
-    full build (the history model's post-hook). Only records of a source `clustered` holds records of: a source
-    that came out empty (a broken build, a bronze table being reloaded) unlinks nothing. Record keys are
-    '<source>:<record id>'. Uncorrelated subqueries: Trino's UPDATE takes them (record_key is never NULL in
+    full build (the history model's post-hook). Only records of a source system `clustered` holds records of: a
+    source that came out empty (a broken build, its bronze tables being reloaded) unlinks nothing. Record keys are
+    '<source>:<record id>', so the guard is per source system, not per table (rental's landlords and tenants are
+    one). Uncorrelated subqueries: Trino's UPDATE takes them (record_key is never NULL in
     `clustered`). -#}
 {%- macro er_retire_departed(history, clustered) -%}
 update {{ history }} set record_key = null

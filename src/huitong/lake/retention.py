@@ -37,7 +37,7 @@ from urllib.parse import urlparse
 
 from pyiceberg.expressions import And, EqualTo, LessThan
 
-from huitong.audit import same_database, trim_audit_log, trim_superset_logs
+from huitong.audit import SupersetTrim, same_database, trim_audit_log, trim_superset_logs
 from huitong.config import Settings, settings
 from huitong.ingest import QUARANTINE, bronze_table
 from huitong.lake.catalog import get_catalog
@@ -58,6 +58,7 @@ class TableRetention:
     snapshots_expired: int = 0
     files_removed: int = 0
     label: str | None = None  # what the table is, when not a source's or an ops table
+    error: str | None = None  # why the table was skipped
 
     def __str__(self) -> str:
         kind = self.label or ("personal" if self.personal else "no personal data")
@@ -66,7 +67,7 @@ class TableRetention:
         return (
             f"{self.table:<40} {kind:<21} rows removed {self.rows_removed:>8}  landed batches removed "
             f"{self.batches_removed:>5}  snapshots expired {self.snapshots_expired:>4}  files removed "
-            f"{self.files_removed:>5}"
+            f"{self.files_removed:>5}" + (f"  SKIPPED: {self.error}" if self.error else "")
         )
 
 
@@ -78,8 +79,7 @@ class RetentionReport:
     tables: list[TableRetention] = field(default_factory=list)
     spark_outputs_removed: list[str] = field(default_factory=list)  # datasets, relative to Settings.spark_dir
     audit_log_lines_removed: int = 0
-    superset_log_rows_removed: int = 0  # Superset's `logs` table
-    superset_queries_removed: int = 0  # SQL Lab's `query` table
+    superset: SupersetTrim = field(default_factory=SupersetTrim)  # Superset's query log removed
     superset_error: str | None = None  # why Superset's query log was not trimmed
 
     def __str__(self) -> str:
@@ -91,10 +91,9 @@ class RetentionReport:
                  *(f"  {path}" for path in self.spark_outputs_removed)]  # fmt: skip
         audit = [
             f"audit log lines removed: {self.audit_log_lines_removed} (before bronze.audit__queries' cutoff)",
-            f"superset query log NOT trimmed: {self.superset_error}"
-            if self.superset_error
-            else f"superset query log removed: {self.superset_log_rows_removed} logs rows, "
-            f"{self.superset_queries_removed} SQL Lab queries (same cutoff)",
+            f"superset query log removed: {self.superset.log_rows} logs rows, {self.superset.queries} SQL Lab "
+            f"queries (same cutoff)"
+            + (f"; then STOPPED: {self.superset_error}" if self.superset_error else ""),
         ]
         return "\n".join([head, *map(str, self.tables), *audit, *spark])
 
@@ -108,17 +107,23 @@ def _count(table, row_filter) -> int:
 
 
 def _expire_and_clean(table, before: datetime | None, dry_run: bool) -> tuple[int, int]:
-    """Expire the snapshots committed before ``before`` (all of them when None), never the current one, then
-    remove the data files no remaining snapshot references. Returns (snapshots expired, files removed)."""
+    """Expire the snapshots committed before ``before`` (all of them when None), never the current one nor one a
+    branch or tag points at (pyiceberg refuses those), then remove the data files no remaining snapshot references.
+    Returns (snapshots expired, files removed)."""
     current = table.current_snapshot()
     stamp_ms = int(before.timestamp() * 1000) if before else None
+    referenced = {ref.snapshot_id for ref in table.metadata.refs.values()}
     old = [
         s.snapshot_id
         for s in table.snapshots()
         if (stamp_ms is None or s.timestamp_ms < stamp_ms)
         and current is not None
         and s.snapshot_id != current.snapshot_id
+        and s.snapshot_id not in referenced
     ]
+    if before is None and len(referenced) > 1:
+        # A tag or branch an operator made keeps its snapshot, removed records and all, until it is dropped.
+        log.warning("retention: %s: snapshots %s are kept by a branch or tag", table.name(), sorted(referenced))
     if dry_run or not old:
         return len(old), 0
     table.maintenance.expire_snapshots().by_ids(old).commit()
@@ -244,17 +249,6 @@ def apply_retention(
         table = catalog.load_table(entry.table)
         entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, ops_cutoff, dry_run)
         report.tables.append(entry)
-    # Every other table of the catalog. In production the dbt-built schemas live in it too (Trino's Iceberg catalog
-    # is this JDBC catalog), and their old snapshots hold what a transform replaced or unlinked since (the person
-    # id map is updated in place, er_retire_departed): kept HUITONG_SNAPSHOT_KEEP_DAYS, as bronze's are.
-    for namespace in sorted(catalog.list_namespaces()):
-        if ".".join(namespace) in ("bronze", "quarantine", "ops"):
-            continue
-        for identifier in sorted(catalog.list_tables(namespace)):
-            entry = TableRetention(".".join(identifier), personal=False, label="built by the transform")
-            table = catalog.load_table(identifier)
-            entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, snapshot_cutoff, dry_run)
-            report.tables.append(entry)
     audit_windows = [
         (row["window_start"], row["window_end"])
         for row in read_ledger(cfg).to_pylist()
@@ -269,33 +263,56 @@ def apply_retention(
     for path in report.spark_outputs_removed:
         log.info("retention: spark output %s removed", path)
     _trim_superset(cfg, report, audit_from, audit_windows, dry_run)
+    _expire_transform_tables(catalog, report, snapshot_cutoff, dry_run)
     return report
+
+
+def _expire_transform_tables(catalog, report: RetentionReport, before: datetime, dry_run: bool) -> None:
+    """Every other table of the catalog, last. In production the dbt-built schemas live in it too (Trino's Iceberg
+    catalog is this JDBC catalog; its schemas are one level, so top-level namespaces are all there is), and their
+    old snapshots hold what a transform replaced or unlinked since (the person id map is updated in place,
+    er_retire_departed): kept HUITONG_SNAPSHOT_KEEP_DAYS, as bronze's are. Another engine writes them, maybe while
+    this runs (a dbt table swapped away, a commit racing the expiry): a table that fails is named in the report
+    and the next run tries again."""
+    from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
+
+    for namespace in sorted(catalog.list_namespaces()):
+        if ".".join(namespace) in ("bronze", "quarantine", "ops"):
+            continue
+        for identifier in sorted(catalog.list_tables(namespace)):
+            entry = TableRetention(".".join(identifier), personal=False, label="built by the transform")
+            report.tables.append(entry)
+            try:
+                table = catalog.load_table(identifier)
+                entry.snapshots_expired, entry.files_removed = _expire_and_clean(table, before, dry_run)
+            except (NoSuchTableError, CommitFailedException, ValueError) as exc:
+                entry.error = f"{type(exc).__name__}: {exc}"
+                log.warning("retention: %s skipped: %s", entry.table, entry.error)
 
 
 def _trim_superset(cfg: Settings, report: RetentionReport, before: datetime, windows, dry_run: bool) -> None:
     """Superset's query log, last: its database is another service's, so a failure there (a read-only login, the
     database down) is logged as an error and put in the report, and the lake's own retention stands."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 
-    if not same_database(cfg.superset_metadata_uri, cfg.superset_retention_uri):
-        report.superset_error = (
-            "HUITONG_SUPERSET_RETENTION_URI names another database than HUITONG_SUPERSET_METADATA_URI, which the "
-            "audit source reads: trimming it could remove rows no load has taken"
-        )
-    else:
-        try:
-            report.superset_log_rows_removed, report.superset_queries_removed = trim_superset_logs(
-                cfg.superset_retention_uri, before, windows, dry_run
-            )
-        except SQLAlchemyError as exc:
+    try:
+        if not same_database(cfg.superset_metadata_uri, cfg.superset_retention_uri):
             report.superset_error = (
-                f"{type(exc).__name__}: {exc.__cause__ or exc}. HUITONG_SUPERSET_RETENTION_URI needs a login that "
-                "may delete from logs and query and update tab_state (docs/configuration.md)"
+                "HUITONG_SUPERSET_RETENTION_URI names another database than HUITONG_SUPERSET_METADATA_URI, which "
+                "the audit source reads: trimming it could remove rows no load has taken"
             )
+        else:
+            trim_superset_logs(cfg.superset_retention_uri, before, windows, dry_run, done=report.superset)
+    except (SQLAlchemyError, ImportError) as exc:  # ImportError: the URI's database driver is not installed
+        report.superset_error = f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}"
+        if isinstance(exc, ProgrammingError) and "permission" in str(exc).lower():
+            report.superset_error += (
+                " (HUITONG_SUPERSET_RETENTION_URI needs a login with SELECT and DELETE on logs and query and "
+                "SELECT and UPDATE on tab_state: docs/configuration.md)"
+            )
+    log.info(
+        "retention: Superset's %d logs rows and %d SQL Lab queries before %s removed",
+        report.superset.log_rows, report.superset.queries, before,
+    )  # fmt: skip
     if report.superset_error:
-        log.error("retention: Superset's query log was not trimmed: %s", report.superset_error)
-    else:
-        log.info(
-            "retention: Superset's %d logs rows and %d SQL Lab queries before %s removed",
-            report.superset_log_rows_removed, report.superset_queries_removed, before,
-        )  # fmt: skip
+        log.error("retention: Superset's query log was not trimmed in full: %s", report.superset_error)
