@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import fcntl
 import json
+import time
 from datetime import UTC, datetime
+
+import pytest
 
 from huitong.audit import append_entry, audit_log_path, trim_audit_log
 from huitong.config import settings
@@ -122,12 +125,24 @@ def test_retention_trims_only_the_superset_database_the_audit_source_reads(tmp_p
     )  # the default port, any case
 
 
-def test_a_trim_that_fails_midway_counts_what_it_removed_before(tmp_path):
+@pytest.fixture
+def city_local_time(monkeypatch):
+    """The process in the city's zone (UTC+8), as a host set to local time runs it: Superset's naive UTC times and
+    epoch milliseconds must not be read as local."""
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_trim_that_fails_midway_counts_what_it_removed_before(tmp_path, city_local_time):
     """The logs rows go and are committed before the SQL Lab step fails (here: a tab_state table without the
-    column it nulls); the counts say so, and the error reaches the caller."""
+    column it nulls); the counts say so, and the error reaches the caller. Run in UTC+8: the data request at 17:00
+    UTC on 11 February lies in the 12th's loaded window, which read as local time it would not (the 11th's window
+    was never loaded); one on 20 February is past the cutoff."""
     import sqlite3
 
-    import pytest
     from sqlalchemy.exc import OperationalError
 
     from huitong.audit import SUPERSET_ACTION, SupersetTrim, trim_superset_logs
@@ -141,7 +156,7 @@ def test_a_trim_that_fails_midway_counts_what_it_removed_before(tmp_path):
         con.execute("CREATE TABLE tab_state (id INTEGER PRIMARY KEY)")
         con.executemany(
             "INSERT INTO logs (action, dttm) VALUES (?, ?)",
-            [(SUPERSET_ACTION, "2026-02-12 02:00:00.000000"), ("DashboardRestApi.get", "2026-02-11 02:00:00.000000"),
+            [(SUPERSET_ACTION, "2026-02-11 17:00:00.000000"), ("DashboardRestApi.get", "2026-02-11 02:00:00.000000"),
              (SUPERSET_ACTION, "2026-02-20 02:00:00.000000")],
         )  # fmt: skip
         started = datetime(2026, 2, 12, 2, tzinfo=UTC).timestamp() * 1000
