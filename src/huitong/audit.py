@@ -164,6 +164,9 @@ def _person_level(columns: Iterable[str]) -> bool:
 # ---- Superset: its metadata DB's `logs` (every data request) and `query` (SQL Lab) tables --------------------
 
 _CHART_IN_PATH = re.compile(r"/api/v1/chart/(\d+)/data")
+# A SQL Lab run is matched to its log row within a minute either side (superset_entries); retention removes a run
+# only when every log row it could complete lies in a loaded window (trim_superset_logs).
+_SQL_LAB_MATCH = timedelta(minutes=1)
 
 
 def superset_entries(uri: str, start: datetime, end: datetime, profile: str) -> list[dict[str, Any]]:
@@ -213,8 +216,8 @@ def superset_entries(uri: str, start: datetime, end: datetime, profile: str) -> 
                     "WHERE q.start_time >= :first AND q.start_time < :last ORDER BY q.start_time"
                 ),
                 {
-                    "first": start.timestamp() * 1000 - 60_000,
-                    "last": end.timestamp() * 1000 + 60_000,
+                    "first": (start - _SQL_LAB_MATCH).timestamp() * 1000,
+                    "last": (end + _SQL_LAB_MATCH).timestamp() * 1000,
                 },
             ).all()
     finally:
@@ -285,9 +288,6 @@ def _superset_engine(uri: str, write: bool):
     return create_engine(f"sqlite:///file:{path}?mode={mode}&uri=true", connect_args={"timeout": 60})
 
 
-# SQL Lab runs are matched to their log rows within a minute either side (superset_entries): a run is removed only
-# when every log row it could complete lies in a loaded window.
-_SQL_LAB_MATCH = timedelta(minutes=1)
 _DELETE_CHUNK = 500  # ids per statement: SQLite binds at most 999 parameters
 
 
@@ -371,24 +371,24 @@ def trim_superset_logs(
             while removed := con.execute(chunk, params).rowcount:
                 con.commit()
                 done.log_rows += removed
+            delete = {
+                table: text(f"DELETE FROM {table} WHERE id IN :ids").bindparams(ids)
+                for table in ("logs", "query")
+            }
+            unpoint = text(
+                "UPDATE tab_state SET latest_query_id = NULL WHERE latest_query_id IN :ids"
+            ).bindparams(ids)
             for i in range(0, len(requests), _DELETE_CHUNK):
-                removed = con.execute(text("DELETE FROM logs WHERE id IN :ids").bindparams(ids),
-                                      {"ids": requests[i : i + _DELETE_CHUNK]}).rowcount  # fmt: skip
+                done.log_rows += con.execute(
+                    delete["logs"], {"ids": requests[i : i + _DELETE_CHUNK]}
+                ).rowcount
                 con.commit()
-                done.log_rows += removed
             for i in range(0, len(runs), _DELETE_CHUNK):
                 part = runs[i : i + _DELETE_CHUNK]
                 if "tab_state" in tables:
-                    con.execute(
-                        text(
-                            "UPDATE tab_state SET latest_query_id = NULL WHERE latest_query_id IN :ids"
-                        ).bindparams(ids),
-                        {"ids": [client for _, client in part]},
-                    )
-                removed = con.execute(text("DELETE FROM query WHERE id IN :ids").bindparams(ids),
-                                      {"ids": [run_id for run_id, _ in part]}).rowcount  # fmt: skip
+                    con.execute(unpoint, {"ids": [client for _, client in part]})
+                done.queries += con.execute(delete["query"], {"ids": [run_id for run_id, _ in part]}).rowcount
                 con.commit()
-                done.queries += removed
     finally:
         engine.dispose()
     return done

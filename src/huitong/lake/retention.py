@@ -123,7 +123,9 @@ def _expire_and_clean(table, before: datetime | None, dry_run: bool) -> tuple[in
     ]
     if before is None and len(referenced) > 1:
         # A tag or branch an operator made keeps its snapshot, removed records and all, until it is dropped.
-        log.warning("retention: %s: snapshots %s are kept by a branch or tag", table.name(), sorted(referenced))
+        log.warning(
+            "retention: %s: snapshots %s are kept by a branch or tag", table.name(), sorted(referenced)
+        )
     if dry_run or not old:
         return len(old), 0
     table.maintenance.expire_snapshots().by_ids(old).commit()
