@@ -1,4 +1,5 @@
-"""Reference registries (administrative divisions): a monthly snapshot into bronze.reference__admin_divisions."""
+"""Reference registries: the monthly snapshots of the division list and the key-industry business registry into
+bronze.reference__admin_divisions and bronze.reference__key_businesses."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from huitong_dags import CITY_TZ, DEFAULT_ARGS, every, land_and_load
 
 with DAG(
     dag_id="reference",
-    description="GB/T 2260 division registry snapshot -> bronze Iceberg",
+    description="Division list and key-business registry snapshots -> bronze Iceberg",
     schedule=every("@monthly"),
     start_date=pendulum.datetime(2025, 1, 1, tz=CITY_TZ),
     catchup=False,

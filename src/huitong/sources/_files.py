@@ -330,20 +330,13 @@ def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
         return None
     names = [f"c{i}" for i in range(len(header))]
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False
-            ),
-        )
+        table = _string_columns(data, names, pacsv.ParseOptions(quote_char=False, ignore_empty_lines=True))
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc).upper().replace("-", ""):
             raise  # not UTF-8: the caller decodes the file as GB18030 and tries again
         return None
-    if len(data) > csv.field_size_limit() and any(_longest(table[n]) > csv.field_size_limit() for n in names):
-        return None  # the csv module refuses a cell this long (the file is quarantined whole): so must this reader
+    if _too_long_for_csv_module(data, table):
+        return None
     columns, blank_row = [], np.ones(table.num_rows, dtype=bool)
     for name in names:
         column = table[name]
@@ -355,6 +348,29 @@ def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
     if not blank_row.any():
         return table  # filtering copies every column: only when there is a blank row to drop
     return table.filter(pa.array(~blank_row))
+
+
+def _string_columns(data: bytes, names: list[str], parse_options):
+    """The rows below the header line of CSV ``data`` as string columns ``names`` (an empty cell ""), read by
+    Arrow's reader with ``parse_options``. Raises pa.ArrowInvalid (a cell not UTF-8, a row of another width)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    return pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        parse_options=parse_options,
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False
+        ),
+    )
+
+
+def _too_long_for_csv_module(data: bytes, table) -> bool:
+    """Whether a cell of ``table`` (read from ``data``) is longer than the csv module reads: it refuses the file
+    (quarantined whole), so the columnar readers must not load it instead."""
+    limit = csv.field_size_limit()
+    return len(data) > limit and any(_longest(column) > limit for column in table.columns)
 
 
 def _longest(column) -> int:
@@ -399,3 +415,69 @@ def _maybe_blank(chunk) -> tuple[np.ndarray, np.ndarray]:
         return empty, empty
     first = data[np.minimum(offsets[:-1], len(data) - 1)]  # an empty cell's index is clamped; it is `empty`
     return empty, empty | _SPACE_FIRST_BYTES[first]
+
+
+# ---- quoted CSV through Arrow's reader (reference registries) ----
+
+_QUOTED_CELL = '"(?:[^"]|"")*"'  # RE2: a cell in double quotes, a quote inside it doubled
+
+
+def quoted_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]]):
+    """A UTF-8 CSV file in the form CSV writers such as Arrow's give (every non-empty cell in double quotes,
+    quotes inside doubled, an empty cell either ``""`` or nothing, every row as many cells as the header, one line
+    end throughout), as Arrow string columns: the records ``csv.DictReader`` gives in the same order, an empty
+    cell None. None for any file not in exactly that form (a bare cell, text after a closing quote, a ragged or
+    blank row, mixed line ends, bytes that are not UTF-8), which the caller's csv-module reader then reads.
+
+    In that form a cell is the text between its quotes with doubled quotes undone, in the csv module's reading
+    and in Arrow's alike, so the form is checked on the bytes (one RE2 match over the file) before Arrow reads it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    if b"\x00" in data:
+        return None
+    body = data.removeprefix(codecs.BOM_UTF8)
+    head = _first_line(body)
+    eol = b"\r\n" if head.endswith(b"\r\n") else b"\n"
+    if not head.endswith(eol):
+        return None  # no row below the header (or bare carriage returns): left to the csv module
+    try:
+        header = next(csv.reader(io.StringIO(head.decode("utf-8"), newline="")), None)
+    except UnicodeError:
+        return None
+    if not header or (b'"' in head and head != _quoted_row(header) + eol):
+        return None  # a header with a line break inside quotes would not be its first line
+    if not body.endswith(eol):
+        body += eol  # the last row may end the file without a line end
+    # A one-column file's empty cell would be a blank line, which DictReader skips: there, every cell is quoted.
+    cell = _QUOTED_CELL if len(header) == 1 else f"(?:{_QUOTED_CELL})?"
+    line_end = r"\r\n" if eol == b"\r\n" else r"\n"
+    rows = f"^(?:{cell}(?:,{cell}){{{len(header) - 1}}}{line_end})*$"
+    text = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), 1, [None, pa.array([0, len(body) - len(head)], pa.int64()).buffers()[1],
+                               pa.py_buffer(body[len(head) :])],
+    )  # fmt: skip
+    if not pc.match_substring_regex(text, rows)[0].as_py():
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = _string_columns(
+            body, names, pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False)
+        )
+    except pa.ArrowInvalid:
+        return None  # not UTF-8
+    if _too_long_for_csv_module(data, table):
+        return None
+    return pa.table([_empty_as_null(table[n]) for n in names], names=header_names(header))
+
+
+def _quoted_row(cells: list[str]) -> bytes:
+    return ",".join('"' + c.replace('"', '""') + '"' for c in cells).encode("utf-8")
+
+
+def _empty_as_null(column):
+    """The column with "" as None (as the csv readers' records have it)."""
+    import pyarrow.compute as pc
+
+    return pc.if_else(pc.equal(column, ""), None, column)
