@@ -4,7 +4,9 @@ bronze, the quarantine and landing; Iceberg snapshots past HUITONG_SNAPSHOT_KEEP
 holds removed records) are expired and their files deleted; Spark outputs not written for
 HUITONG_SPARK_OUTPUT_KEEP_DAYS are removed; the query audit trail past HUITONG_AUDIT_RETENTION_DAYS leaves the lake,
 its raw log and Superset's query log. The next transform rebuilds the marts without the removed records and unlinks
-them from the person id map. See docs/operations.md and docs/access-policy.md (Retention).
+them from the person id map. A step retention cannot do (a table another engine is committing to, Superset's
+database) fails the task after the rest is done; its retry tries again. See docs/operations.md and
+docs/access-policy.md (Retention).
 """
 
 from __future__ import annotations

@@ -279,10 +279,21 @@ def lake_retention(
     older than HUITONG_SNAPSHOT_KEEP_DAYS (and every snapshot that still holds removed records) and their files,
     and remove the Spark outputs under $HUITONG_HOME/spark not written for HUITONG_SPARK_OUTPUT_KEEP_DAYS. The query
     audit trail older than HUITONG_AUDIT_RETENTION_DAYS goes from the lake, the raw log and Superset's query log
-    (through HUITONG_SUPERSET_RETENTION_URI; a failure there is reported, the rest stands)."""
+    (through HUITONG_SUPERSET_RETENTION_URI). A step that fails (a table another engine is committing to,
+    Superset's database) does not stop the others; the command then exits 1 naming it, and the next run tries
+    again."""
     from huitong.lake.retention import apply_retention
 
-    typer.echo(str(apply_retention(dry_run=dry_run)))
+    report = apply_retention(dry_run=dry_run)
+    typer.echo(str(report))
+    if unfinished := report.unfinished():
+        # Retention is a promise about personal data: an unfinished run must turn the task red, not pass quietly.
+        typer.echo(
+            "error: retention did not finish; everything else above was applied, and the next run (or the "
+            "task's retry) tries these again:\n" + "\n".join(f"  {item}" for item in unfinished),
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @lake_app.command("compact")

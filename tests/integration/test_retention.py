@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from huitong.audit import append_entry, audit_log_path
-from huitong.config import load_settings
+from huitong.config import load_settings, settings
 from huitong.ingest import QUARANTINE, land_window, load
 from huitong.lake.catalog import get_catalog
 from huitong.lake.landing import list_batches
@@ -113,6 +113,29 @@ def test_a_superset_database_it_cannot_trim_is_reported_and_the_lakes_retention_
         [entry] = [t for t in report.tables if t.table == "bronze.parcel__waybills"]
         assert entry.rows_removed > 0 and report.audit_log_lines_removed == 2
         assert report.spark_outputs_removed == ["backfill/bronze/parcel__waybills"]
+
+
+def test_the_retention_command_fails_naming_what_it_could_not_do_after_doing_the_rest(
+    lake, tmp_path, monkeypatch
+):
+    """The retention task runs `huitong lake retention`: a step it could not do must turn the task red (Airflow
+    retries it), after the report of everything it did."""
+    from typer.testing import CliRunner
+
+    from huitong.cli import app
+
+    broken = tmp_path / "superset.db"
+    broken.write_bytes(b"not a database " * 100)
+    monkeypatch.setenv("HUITONG_SUPERSET_METADATA_URI", f"sqlite:///{broken}")
+    settings.cache_clear()
+    result = CliRunner().invoke(app, ["lake", "retention", "--dry-run"])
+    assert result.exit_code == 1, result.output
+    assert "bronze.parcel__waybills" in result.stdout and "then STOPPED" in result.stdout
+    assert "retention did not finish" in result.stderr
+    assert "Superset's query log: DatabaseError" in result.stderr
+    monkeypatch.delenv("HUITONG_SUPERSET_METADATA_URI")
+    settings.cache_clear()
+    assert CliRunner().invoke(app, ["lake", "retention", "--dry-run"]).exit_code == 0  # nothing left undone
 
 
 def test_the_snapshots_of_the_catalogs_other_tables_are_expired_too(lake):

@@ -97,6 +97,12 @@ class RetentionReport:
         ]
         return "\n".join([head, *map(str, self.tables), *audit, *spark])
 
+    def unfinished(self) -> list[str]:
+        """What this run could not do (the rest it did): a table it skipped, Superset's query log."""
+        return [f"{t.table}: {t.error}" for t in self.tables if t.error] + (
+            [f"Superset's query log: {self.superset_error}"] if self.superset_error else []
+        )
+
 
 def _older_than(cutoff: datetime):
     return LessThan("_watermark_at", cutoff.isoformat())
