@@ -395,6 +395,9 @@ def _watermarks(source, record, table: pa.Table) -> tuple[np.ndarray, np.ndarray
     distinct value. Runs rather than a dictionary of distinct values: the usual batch repeats one value throughout
     (a part's arrival hour) or hardly any (trade times), and hashing 1M distinct times cost as much as parsing
     them. Other sources are asked record by record."""
+    # A whole snapshot has no per-record watermark: _prepare stamps its rows with the window's start.
+    if source.snapshot:
+        return np.zeros(table.num_rows, np.int64), np.ones(table.num_rows, dtype=bool), None
     field = getattr(source, "watermark_field", None)
     if field is not None and field in table.column_names:
         runs = pc.run_end_encode(table[field].combine_chunks())

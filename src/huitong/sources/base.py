@@ -33,7 +33,9 @@ class Source(Protocol):
     entity: str
     columns: tuple[str, ...]  # the fields the source documents; others are kept and flagged
     pseudonymised: tuple[tuple[str, str], ...]  # (column, kind): columns that get a keyed <column>_token
-    snapshot: bool  # True when each delivery is a full snapshot rather than changes keyed by a watermark
+    # True when each delivery is a full snapshot rather than changes keyed by a watermark (its rows have none: the
+    # loader stamps them with the window's start)
+    snapshot: bool
 
     def extract(self, start: datetime, end: datetime, cfg: Settings) -> Iterator[RawPart]: ...
 
