@@ -382,24 +382,32 @@ def written_csv(header, rows, style: str, eol: str, last_eol: bool) -> bytes:
     return (text if last_eol else text.removesuffix(eol)).encode()
 
 
+# Header names: the registry's own, or quote-heavy text (a line end in a header hides rows from a line reader).
+HEADER_CELL = st.one_of(st.sampled_from(["business_code", "name", "address"]),
+                        st.text(st.sampled_from(['"', ",", "\n", "\r", "a", "b"]), min_size=1, max_size=4))  # fmt: skip
+
+
 @SETTINGS
-@given(rows=st.integers(1, 3).flatmap(lambda n: st.lists(st.lists(QUOTED_CELL, min_size=n, max_size=n), min_size=1,
-                                                        max_size=8)),
+@given(table=st.integers(1, 3).flatmap(lambda n: st.tuples(
+           st.lists(HEADER_CELL, min_size=n, max_size=n),
+           st.lists(st.lists(QUOTED_CELL, min_size=n, max_size=n), min_size=1, max_size=8))),
        style=st.sampled_from(["arrow", "quote_all", "minimal", "unescaped"]), eol=st.sampled_from(["\n", "\r\n"]),
        last_eol=st.booleans())  # fmt: skip
-def test_reference_columnar_reading_is_parse_or_declines(rows, style, eol, last_eol):
+def test_reference_columnar_reading_is_parse_or_declines(table, style, eol, last_eol):
     """The loader reads a registry through parse_table (Arrow) when the file is in the quoted form and through
     parse otherwise: whenever the columnar reading accepts a file, it gives parse's records."""
+    header, rows = table
     source = REFERENCE["key_businesses"]
-    data = written_csv(["business_code", "name", "address"][: len(rows[0])], rows, style, eol, last_eol)
+    data = written_csv(header, rows, style, eol, last_eol)
     columnar = source.parse_table("key_businesses.csv", data)
     parsed = source.parse("key_businesses.csv", data)
     if columnar is not None:
         assert parsed.errors == [] and columnar.errors == []
         same_columnar_reading(columnar, parsed)
-    if style == "quote_all" or (
-        style == "arrow" and (len(rows[0]) > 1 or all(r[0] is not None for r in rows))
-    ):
+    published = style == "quote_all" or (
+        style == "arrow" and (len(header) > 1 or all(r[0] is not None for r in rows))
+    )
+    if published and not any("\r" in h or "\n" in h for h in header):
         assert columnar is not None  # the published form is read by Arrow (a one-column empty row is blank)
 
 

@@ -32,6 +32,10 @@ READ_BY_PARSE = {
     "mixed line ends": '"business_code","name"\r\n"B1","a"\n"B2","b"\r\n',
     "bare carriage returns": '"business_code","name"\r"B1","a"\r',
     "a quote left open": '"business_code","name"\n"B1","a\n',
+    # Arrow skips the header as one line ending at any line end: a second one in it would hide a row from the check.
+    "a header ending in a bare carriage return": 'business_code,name\r\r\n"B1","a"\r\n',
+    "a bare carriage return in a quoted header": '"business_code\rx","name"\n"B1","a"\n',
+    "a bare carriage return in a bare header": 'business_code\rname\n"B1"\n',
 }
 
 
@@ -63,3 +67,24 @@ def test_bytes_that_are_not_utf8_are_left_to_parse_which_names_them():
     data = '"business_code","name"\n"B1","张三"\n'.encode("gb18030")
     assert SOURCE.parse_table("key_businesses.csv", data) is None
     assert "is not UTF-8" in SOURCE.parse("key_businesses.csv", data).errors[0][2]
+
+
+def test_a_header_cell_over_the_csv_modules_limit_quarantines_the_file_by_either_reader():
+    import csv
+
+    data = b'"' + b"h" * (csv.field_size_limit() + 1) + b'","name"\n"B1","a"\n'
+    assert SOURCE.parse_table("key_businesses.csv", data) is None
+    assert "not readable CSV" in SOURCE.parse("key_businesses.csv", data).errors[0][2]
+
+
+@pytest.mark.parametrize("width", [1001, 1002])
+def test_a_registry_wider_than_the_form_check_spells_is_left_to_parse(width):
+    """The form check repeats a cell pattern once per column after the first, and RE2 repeats at most 1000 times."""
+    data = (
+        ",".join(f'"c{i}"' for i in range(width)) + "\n" + ",".join(f'"{i}"' for i in range(width)) + "\n"
+    ).encode()
+    columnar = SOURCE.parse_table("key_businesses.csv", data)
+    assert (columnar is not None) == (width <= 1001)
+    assert len(SOURCE.parse("key_businesses.csv", data).records[0]) == width
+    if columnar is not None:
+        assert columnar.table.to_pylist() == SOURCE.parse("key_businesses.csv", data).records

@@ -325,7 +325,10 @@ def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
     import pyarrow.compute as pc
     from pyarrow import csv as pacsv
 
-    header = next(csv.reader(io.StringIO(head, newline="")), None)
+    try:
+        header = next(csv.reader(io.StringIO(head, newline="")), None)
+    except csv.Error:  # a header cell over csv.field_size_limit(): the csv-module reader quarantines the file
+        return None
     if not header or not (header[-1] or "").strip() or not any(h.strip() for h in header):
         return None
     names = [f"c{i}" for i in range(len(header))]
@@ -420,12 +423,15 @@ def _maybe_blank(chunk) -> tuple[np.ndarray, np.ndarray]:
 # ---- quoted CSV through Arrow's reader (reference registries) ----
 
 _QUOTED_CELL = '"(?:[^"]|"")*"'  # RE2: a cell in double quotes, a quote inside it doubled
+_MOST_COLUMNS = (
+    1001  # RE2 repeats a group at most 1000 times: the form check spells the cells after the first so
+)
 
 
 def quoted_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]]):
-    """A UTF-8 CSV file in the form CSV writers such as Arrow's give (every non-empty cell in double quotes,
-    quotes inside doubled, an empty cell either ``""`` or nothing, every row as many cells as the header, one line
-    end throughout), as Arrow string columns: the records ``csv.DictReader`` gives in the same order, an empty
+    """A UTF-8 CSV file in the form CSV writers such as Arrow's give (below a header line, quoted the same way or
+    not at all, every non-empty cell in double quotes, quotes inside doubled, an empty cell either ``""`` or
+    nothing, every row as many cells as the header, one line end throughout), as Arrow string columns: the records ``csv.DictReader`` gives in the same order, an empty
     cell None. None for any file not in exactly that form (a bare cell, text after a closing quote, a ragged or
     blank row, mixed line ends, bytes that are not UTF-8), which the caller's csv-module reader then reads.
 
@@ -440,13 +446,15 @@ def quoted_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]]
     body = data.removeprefix(codecs.BOM_UTF8)
     head = _first_line(body)
     eol = b"\r\n" if head.endswith(b"\r\n") else b"\n"
-    if not head.endswith(eol):
-        return None  # no row below the header (or bare carriage returns): left to the csv module
+    # Arrow skips the header as one line, ending at any line end, a bare carriage return too, and quotes or not:
+    # a header line holding another line end would hand Arrow rows the form check below never saw.
+    if not head.endswith(eol) or b"\r" in head[: -len(eol)]:
+        return None
     try:
         header = next(csv.reader(io.StringIO(head.decode("utf-8"), newline="")), None)
-    except UnicodeError:
+    except (UnicodeError, csv.Error):  # csv.Error: a header cell over csv.field_size_limit()
         return None
-    if not header or (b'"' in head and head != _quoted_row(header) + eol):
+    if not header or len(header) > _MOST_COLUMNS or (b'"' in head and head != _quoted_row(header) + eol):
         return None  # a header with a line break inside quotes would not be its first line
     if not body.endswith(eol):
         body += eol  # the last row may end the file without a line end
@@ -458,7 +466,10 @@ def quoted_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]]
         pa.large_binary(), 1, [None, pa.array([0, len(body) - len(head)], pa.int64()).buffers()[1],
                                pa.py_buffer(body[len(head) :])],
     )  # fmt: skip
-    if not pc.match_substring_regex(text, rows)[0].as_py():
+    try:
+        if not pc.match_substring_regex(text, rows)[0].as_py():
+            return None
+    except pa.ArrowInvalid:  # RE2 refused the pattern: the csv module reads the file
         return None
     names = [f"c{i}" for i in range(len(header))]
     try:

@@ -65,9 +65,10 @@ class RegistrySnapshotSource:
         return parsed
 
     def parse_table(self, part_name: str, data: bytes) -> ParsedPart | None:
-        """``parse`` for a registry in the form it is published in (every cell quoted, as Arrow's CSV writer and
-        most databases' exports write it), read by Arrow's C++ reader into string columns; None for anything
-        else, which ``parse`` then reads. The records are the ones ``parse`` gives, in the same order."""
+        """``parse`` for a registry in the form it is published in (every non-empty cell quoted, as Arrow's CSV
+        writer and most databases' exports write it; huitong.sources._files.quoted_csv_table), read by Arrow's C++
+        reader into string columns; None for anything else, which ``parse`` then reads. The records are the ones
+        ``parse`` gives, in the same order."""
         table = quoted_csv_table(data, distinct_headers)
         return None if table is None else ParsedPart(table=table)
 
