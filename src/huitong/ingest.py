@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from huitong.arrow_strings import take_strings, with_validity
 from huitong.config import Settings, settings
 from huitong.lake import bronze, ledger
 from huitong.lake.landing import LandedBatch, land, load_batch
@@ -287,7 +288,7 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
     good_columns.update({
         "_batch_id": pa.repeat(pa.scalar(batch_id, pa.string()), len(keep)),  # not a Python list of n values
         "_ingested_at": pa.repeat(pa.scalar(now, bronze.TIMESTAMP), len(keep)),
-        "_record_hash": hashes.take(pa.array(keep)),
+        "_record_hash": take_strings(hashes, keep),
         **lineage(keep),
     })  # fmt: skip
     good = pa.table(good_columns, schema=_bronze_schema(columns + token_columns))
@@ -422,7 +423,12 @@ def column_tokens(key: bytes, kind: str, values: pa.Array | None, rows: int) -> 
     if values is None:
         return pa.array([token(key, kind, None)] * rows, pa.string())
     codes, distinct = _distinct(values)
-    return pa.array([token(key, kind, v) for v in distinct], pa.string()).take(pa.array(codes))
+    tokens = [token(key, kind, v) for v in distinct]
+    # Every token is one HMAC's hex digest: with a null's slot as wide, take_strings gathers them as numpy rows.
+    width = max((len(t) for t in tokens if t is not None), default=0)
+    dense = pa.array([" " * width if t is None else t for t in tokens], pa.string())
+    valid = np.array([t is not None for t in tokens], dtype=bool)
+    return take_strings(dense if valid.all() else with_validity(dense, valid), codes)
 
 
 def _distinct(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list]:
