@@ -21,6 +21,10 @@ export HUITONG_SCHEDULE_START ?= $(shell date -d "$(HUITONG_AS_OF) -1 day" +%F)
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 # Airflow: state under HUITONG_HOME, loopback only, a parallelism that fits 2 cores.
 export AIRFLOW_HOME := $(HUITONG_HOME)/airflow
+# SQLite lets one writer in at a time; the scheduler, the API server, the DAG processor, task runners and the CLI
+# all write it. A writer waits up to 60 s for the lock (SQLite's default through Python is 5 s: a backfill's clear
+# failed with "database is locked" on a busy 2-core machine). Production sets Postgres (infra/compose.yaml).
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN ?= sqlite:///$(AIRFLOW_HOME)/airflow.db?timeout=60
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 # DAG files import their shared wiring (dags/huitong_dags); every Airflow process must find it.
 export PYTHONPATH := $(CURDIR)/dags

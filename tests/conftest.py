@@ -94,6 +94,7 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
         HUITONG_CORE_BIN=str(VENVS / "core" / "bin"),
         DBT_PROFILES_DIR=str(PROJECT_ROOT / "dbt_project"),
         AIRFLOW_HOME=str(home / "airflow"),
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow' / 'airflow.db'}?timeout=60",
         AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__EXECUTOR="LocalExecutor",
