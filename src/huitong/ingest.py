@@ -223,15 +223,17 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
     table = pa.table({c: table[c] if table is not None and c in keys else pa.nulls(n, pa.string())
                       for c in columns})  # fmt: skip
     columns, table = _rename_generated(source, columns, table)
-    marks, missing, fixed = _watermarks(source, record, table)  # while the hashes are computed
+    start_us, end_us = _micros(start), _micros(end)
+    if (
+        source.snapshot
+    ):  # a whole snapshot has no per-record watermark: its rows are stamped with the window's start
+        marks, missing, fixed = np.full(n, start_us, np.int64), np.zeros(n, dtype=bool), None
+    else:
+        marks, missing, fixed = _watermarks(source, record, table)  # while the hashes are computed
 
     # Row rules, the first that applies wins: a repeat of a record already in this batch, then a missing
     # watermark, then a watermark outside the window. The rows the last two leave are framed for the suite while
     # the hashes, which find the repeats, are still being computed; the repeats are dropped from the frame after.
-    start_us, end_us = _micros(start), _micros(end)
-    if source.snapshot:
-        marks[missing] = start_us
-        missing[:] = False
     outside = ~missing & ((marks < start_us) | (marks >= end_us))
     framed_rows = np.flatnonzero(~(missing | outside))
     to_validate = _rows(table, framed_rows).to_pandas(
@@ -396,9 +398,6 @@ def _watermarks(source, record, table: pa.Table) -> tuple[np.ndarray, np.ndarray
     distinct value. Runs rather than a dictionary of distinct values: the usual batch repeats one value throughout
     (a part's arrival hour) or hardly any (trade times), and hashing 1M distinct times cost as much as parsing
     them. Other sources are asked record by record."""
-    # A whole snapshot has no per-record watermark: _prepare stamps its rows with the window's start.
-    if source.snapshot:
-        return np.zeros(table.num_rows, np.int64), np.ones(table.num_rows, dtype=bool), None
     field = getattr(source, "watermark_field", None)
     if field is not None and field in table.column_names:
         runs = pc.run_end_encode(table[field].combine_chunks())

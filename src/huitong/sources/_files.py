@@ -325,10 +325,7 @@ def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
     import pyarrow.compute as pc
     from pyarrow import csv as pacsv
 
-    try:
-        header = next(csv.reader(io.StringIO(head, newline="")), None)
-    except csv.Error:  # a header cell over csv.field_size_limit(): the csv-module reader quarantines the file
-        return None
+    header = _header_cells(head)
     if not header or not (header[-1] or "").strip() or not any(h.strip() for h in header):
         return None
     names = [f"c{i}" for i in range(len(header))]
@@ -351,6 +348,15 @@ def _plain_csv_table(head: str, data: bytes, header_names, blank_cells: bool):
     if not blank_row.any():
         return table  # filtering copies every column: only when there is a blank row to drop
     return table.filter(pa.array(~blank_row))
+
+
+def _header_cells(line: str) -> list[str] | None:
+    """The cells of a CSV header line as the csv module reads them; None for no cell, or for a cell over
+    csv.field_size_limit(), which the caller's csv-module reader quarantines (the file whole)."""
+    try:
+        return next(csv.reader(io.StringIO(line, newline="")), None)
+    except csv.Error:
+        return None
 
 
 def _string_columns(data: bytes, names: list[str], parse_options):
@@ -423,17 +429,17 @@ def _maybe_blank(chunk) -> tuple[np.ndarray, np.ndarray]:
 # ---- quoted CSV through Arrow's reader (reference registries) ----
 
 _QUOTED_CELL = '"(?:[^"]|"")*"'  # RE2: a cell in double quotes, a quote inside it doubled
-_MOST_COLUMNS = (
-    1001  # RE2 repeats a group at most 1000 times: the form check spells the cells after the first so
-)
+# RE2 repeats a group at most 1,000 times, and the form check repeats one per cell after the first.
+_MOST_COLUMNS = 1001
 
 
 def quoted_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]]):
     """A UTF-8 CSV file in the form CSV writers such as Arrow's give (below a header line, quoted the same way or
     not at all, every non-empty cell in double quotes, quotes inside doubled, an empty cell either ``""`` or
-    nothing, every row as many cells as the header, one line end throughout), as Arrow string columns: the records ``csv.DictReader`` gives in the same order, an empty
-    cell None. None for any file not in exactly that form (a bare cell, text after a closing quote, a ragged or
-    blank row, mixed line ends, bytes that are not UTF-8), which the caller's csv-module reader then reads.
+    nothing, every row as many cells as the header, one line end throughout), as Arrow string columns: the
+    records ``csv.DictReader`` gives in the same order, an empty cell None. None for any file not in exactly that
+    form (a bare cell, text after a closing quote, a ragged or blank row, mixed line ends, bytes that are not
+    UTF-8), which the caller's csv-module reader then reads.
 
     In that form a cell is the text between its quotes with doubled quotes undone, in the csv module's reading
     and in Arrow's alike, so the form is checked on the bytes (one RE2 match over the file) before Arrow reads it."""
@@ -451,8 +457,8 @@ def quoted_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]]
     if not head.endswith(eol) or b"\r" in head[: -len(eol)]:
         return None
     try:
-        header = next(csv.reader(io.StringIO(head.decode("utf-8"), newline="")), None)
-    except (UnicodeError, csv.Error):  # csv.Error: a header cell over csv.field_size_limit()
+        header = _header_cells(head.decode("utf-8"))
+    except UnicodeError:
         return None
     if not header or len(header) > _MOST_COLUMNS or (b'"' in head and head != _quoted_row(header) + eol):
         return None  # a header with a line break inside quotes would not be its first line
@@ -462,10 +468,12 @@ def quoted_csv_table(data: bytes, header_names: Callable[[list[str]], list[str]]
     cell = _QUOTED_CELL if len(header) == 1 else f"(?:{_QUOTED_CELL})?"
     line_end = r"\r\n" if eol == b"\r\n" else r"\n"
     rows = f"^(?:{cell}(?:,{cell}){{{len(header) - 1}}}{line_end})*$"
+    # The rows as one binary value over the file's own bytes (a slice of `body` would copy the whole file).
     text = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), 1, [None, pa.array([0, len(body) - len(head)], pa.int64()).buffers()[1],
-                               pa.py_buffer(body[len(head) :])],
-    )  # fmt: skip
+        pa.large_binary(),
+        1,
+        [None, pa.array([len(head), len(body)], pa.int64()).buffers()[1], pa.py_buffer(body)],
+    )
     try:
         if not pc.match_substring_regex(text, rows)[0].as_py():
             return None
