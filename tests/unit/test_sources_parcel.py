@@ -197,9 +197,46 @@ def test_lines_read_exactly_as_json_loads_reads_each_line(seed):
 
 
 # Lines Arrow's reader takes as they are (strings and nulls only), to mix with the tricky ones above.
-PLAIN_LINES = [b'{"waybill_no": "WB1", "sender_name": "\\u5f20\\u4e09", "a": null}', b'{"a": "x", "waybill_no": "W\\"2\\\\"}',
-               '{"waybill_no": "WB3", "event_time": "2026-01-01T08:00:00+08:00", "z": "汉\\t"}'.encode(),
-               b'{"a": "x\\u2028y", "zz": "2026-01-01T00:00:00"}', b'{"waybill_no": null}', b'{"a": "}{"}']  # fmt: skip
+PLAIN_LINES = [
+    b'{"waybill_no": "WB1", "sender_name": "\\u5f20\\u4e09", "a": null}',
+    b'{"a": "x", "waybill_no": "W\\"2\\\\"}',
+    '{"waybill_no": "WB3", "event_time": "2026-01-01T08:00:00+08:00", "z": "汉\\t"}'.encode(),
+    b'{"a": "x\\u2028y", "zz": "2026-01-01T00:00:00"}',
+    b'{"waybill_no": null}',
+    b'{"a": "}{"}',
+    # nulls and absent keys told apart on the bytes: spacing, a value spelled like an absent key, keys a
+    # match could start inside, the key the parser adds
+    b'{"waybill_no":"WB4","a":null}',
+    b'{"waybill_no" : "WB5" ,\t"zz" :\tnull}',
+    b'{"x": "a", "zz": null}',
+    b'{", ": null, "a": "y"}',
+    b'{":x": "a", "waybill_no": null}',
+    b'{"x": "q", ":x": "z"}',
+    b'{"_arrival_hour": null, "a": "q"}',
+    b'{"a": "1", "a": "2", "b": null}',
+    b'{"b": "1", "b": null}',
+]  # a key given twice: the last value
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # the second record lacks only ', ': on the bytes '"q", ":x"' reads like a key ', ' (a match starting at a
+        # closing quote), so that key is left to json.loads
+        b'{", ": "v", "x": null, ":x": "w"}\n{"x": "q", ":x": "z"}\n',
+        # lacks only 'a', whose name is a value on the line
+        b'{"a": null, "x": "y"}\n{"x": "a"}\n',
+        # holds 'a' as null, however the writer spaced it; then lacks it, holding a key that ends in it
+        b'{"a":null,"x":"1"}\n{"x" :\t"2" ,  "a"\t: null}\n{"x": "3", "\\"a": "v"}\n',
+    ],
+)
+def test_an_absent_key_is_told_from_a_null_one_as_json_loads_tells_them(data):
+    # The shared line reader without the parcel's columns (each of which a record above would lack).
+    from huitong.sources._files import parse_lines, parse_lines_table
+
+    for extra in (None, {"_arrival_hour": "2025-02-10T03:00:00+00:00"}):
+        fast, slow = parse_lines_table(data, extra), parse_lines(data, extra)
+        assert table_records(fast) == slow.records
 
 
 def table_records(parsed) -> list[dict]:
