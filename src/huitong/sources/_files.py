@@ -164,13 +164,16 @@ def parse_lines_table(
     # (table, first row, the chunk and its line starts when Arrow read it, the records when parse_lines did)
     pieces: list[tuple[pa.Table, int, tuple | None, list[dict] | None]] = []
     rows, first_line = 0, 0
-    chunks = [data[start:end] for start, end in _line_chunks(data)]
+    whole = memoryview(
+        data
+    )  # chunks are views of the part: no second copy of its bytes (~0.5 s per 470 MB here)
+    chunks = [whole[start:end] for start, end in _line_chunks(data)]
     with ThreadPoolExecutor(2) as pool:  # Arrow's reader releases the GIL: both cores read chunks
         read = list(pool.map(lambda chunk: _arrow_lines(chunk, columns, extra), chunks))
     for chunk, arrow in zip(chunks, read, strict=True):
         records = None
         if arrow is None:
-            lines = _parse_lines(chunk, extra)
+            lines = _parse_lines(bytes(chunk), extra)
             parsed.errors += [(first_line + n, payload, reason) for n, payload, reason in lines.errors]
             records = lines.records
             table = _records_table(records)
@@ -178,7 +181,7 @@ def parse_lines_table(
             table, starts, ends = arrow
         pieces.append((table, rows, None if records is not None else (chunk, starts, ends), records))
         rows += table.num_rows
-        first_line += chunk.count(b"\n") if arrow is None else len(starts) - (not chunk.endswith(b"\n"))
+        first_line += bytes(chunk).count(b"\n") if arrow is None else len(starts) - (chunk[-1] != 0x0A)
     if not pieces:
         return parsed
     table = pa.concat_tables([p[0] for p in pieces], promote_options="default")
@@ -200,7 +203,7 @@ def parse_lines_table(
             text, starts, ends = chunk  # one object per line: row i is line i
             mine, nulls = has_null[cuts[k] : cuts[k + 1]], with_null.slice(cuts[k], cuts[k + 1] - cuts[k])
             for line in _maybe_short(text, starts, mine - first, nulls).tolist():
-                record = json.loads(text[starts[line] : ends[line]])
+                record = json.loads(bytes(text[starts[line] : ends[line]]))
                 if extra:
                     record.update(extra)
                 if len(record) != width:
@@ -214,7 +217,7 @@ def parse_lines_table(
 _SPELLED_OUT = re.compile(r'(?:[^"\\,:{}\[\] \t\r\n][^"\\]*)?', re.DOTALL)
 
 
-def _maybe_short(text: bytes, starts: np.ndarray, lines: np.ndarray, nulls) -> np.ndarray:
+def _maybe_short(text: memoryview, starts: np.ndarray, lines: np.ndarray, nulls) -> np.ndarray:
     """Of ``lines`` (lines of ``text``, starting at ``starts``, that Arrow read as the rows of table ``nulls``, each
     with a null), those whose record may lack a key rather than hold it as null: json.loads reads only these.
     In a line without a backslash (an escape could spell a key another way, or hide a quote) every quote delimits
@@ -259,7 +262,7 @@ def _records_table(records: list[dict]):
     return records_table(records, record_keys(records))
 
 
-def _arrow_lines(chunk: bytes, columns: Sequence[str], extra: dict[str, str] | None):
+def _arrow_lines(chunk: memoryview, columns: Sequence[str], extra: dict[str, str] | None):
     """The chunk's records read by Arrow as string columns with the start and end of each line (row i is line i),
     or None when Arrow's reading could differ from parse_lines's (see parse_lines_table)."""
     import pyarrow as pa
@@ -267,7 +270,7 @@ def _arrow_lines(chunk: bytes, columns: Sequence[str], extra: dict[str, str] | N
 
     buf = np.frombuffer(chunk, dtype=np.uint8)
     feeds = np.flatnonzero(buf == 0x0A)
-    ends = feeds if chunk.endswith(b"\n") else np.append(feeds, len(buf))
+    ends = feeds if buf[-1] == 0x0A else np.append(feeds, len(buf))
     starts = np.concatenate(([0], feeds + 1))[: len(ends)]
     # The last byte of a line, before a carriage return ('\r' is whitespace to json.loads and Arrow alike).
     last = ends - 1
