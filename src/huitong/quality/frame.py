@@ -45,7 +45,8 @@ def normalise(series: pd.Series) -> pd.Series:
         text = series.astype(STRING).str.strip()
     except (UnicodeError, TypeError, ValueError):
         text = series.astype(object).map(_clean).astype(STRING)
-    return text.mask(text == "")
+    blank = text == ""
+    return text.mask(blank) if blank.any() else text  # mask copies every value, blank or not
 
 
 def _applies(rule: Rule, frame: pd.DataFrame) -> pd.Series:
