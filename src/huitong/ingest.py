@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -206,7 +207,7 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
         parsed = (parse_table(name, data) if parse_table else None) or source.parse(name, data)
         for offset, payload, reason in parsed.errors:
             quarantine.append(_quarantine_row(source, name, offset, payload, "parse", reason))
-        parts.append(_Part(number, parsed, pool))
+        parts.append(_Part(number, parsed, pool, source.columns))
     n = sum(p.rows for p in parts)
     landed = n + len(quarantine)  # the parsed records and the rows no parser could read, before any rule
     part_of = np.concatenate(
@@ -348,14 +349,17 @@ def _rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
 class _Part:
     """One landed part's parsed records as Arrow string columns (of the keys its records hold) with their hashes."""
 
-    def __init__(self, number: int, parsed, pool: Executor | None = None) -> None:
+    def __init__(
+        self, number: int, parsed, pool: Executor | None = None, columns: Sequence[str] = ()
+    ) -> None:
         self.number, self.records, self.partial = number, None, {}
         if parsed.table is not None:  # columnar parse: every record holds every column but those in .partial
             self.table, self.partial = parsed.table, parsed.partial
             hashing = partial(record_hashes, self.table, partial=self.partial)
         else:
             self.records = parsed.records
-            self.table = records_table(self.records, record_keys(self.records))
+            # Records holding no key at all ({}) are rows of nulls in the source's columns, not lost.
+            self.table = records_table(self.records, record_keys(self.records) or list(columns))
             hashing = partial(record_hashes, self.table, self.records)
         self.rows = self.table.num_rows
         # The hashes read only the table and the records: computed on ``pool``'s thread when one is given.

@@ -96,3 +96,25 @@ def test_quarantine_payloads_are_json_dumps_of_each_row(seed):
     expected = [json.dumps(rows[p], ensure_ascii=False) for p in positions]
     assert _payloads(df, positions) == expected
     assert _payloads(df, []) == []
+
+
+def test_records_holding_no_key_are_rows_of_the_source_columns_never_lost():
+    """Arrow turns records without a single key ({}) into a table of no rows: a part of them vanished before the
+    loader counted what landed. They are rows of nulls in the source's columns, hashed and kept as ``{}``."""
+    from huitong.ingest import _Part
+    from huitong.sources._files import parse_lines, parse_lines_table
+    from huitong.sources.base import ParsedPart
+
+    with pytest.raises(ValueError, match="no columns"):
+        records_table([{}, {}], [])
+    part = _Part(0, ParsedPart(records=[{}, {}]), columns=("waybill_no", "sender_name"))
+    assert part.rows == 2 and part.table.column_names == ["waybill_no", "sender_name"]
+    assert part.hashes.to_pylist() == [record_hash({})] * 2 and part.record(1) == {}
+    data = (
+        b"{}\n{ }\n{\r}\n"  # Arrow reads the first; the chunk's spacing sends it to the line-by-line reading
+    )
+    for lines in (data, b"{}\n{}\n"):
+        read = parse_lines_table(lines, columns=["waybill_no"])
+        assert [read.partial.get(i, row) for i, row in enumerate(read.table.to_pylist())] == (
+            parse_lines(lines).records
+        )

@@ -162,7 +162,8 @@ def test_a_missing_drop_folder_says_what_to_run(tmp_path, huitong_home):
 TRICKY_LINES = [b'{"a": "x", "b": null}', b'{"a": 1, "b": 2.50, "c": true, "d": [1, {"z": 1}], "e": {"y": null}}', b"",
                 b" \t\r", "\u3000".encode(), b"\xff\xfe", b'{"a": "\\ud800"}', b' {"a": "x"} ', b'{"a": "x"}\r', b"[1]",
                 b'{"a": [1', b'2]}, {"b": 1}', b'{"a": NaN, "a": 1e400}', b'{"a": "x"} {"b": 1}', b"{}",
-                '\ufeff{"a": "汉"}'.encode(), b'{"a": "\xe6\xb1"}', b'{"_arrival_hour": "sent"}', b'{"a": "\\u0000"}']  # fmt: skip
+                '\ufeff{"a": "汉"}'.encode(), b'{"a": "\xe6\xb1"}', b'{"_arrival_hour": "sent"}', b'{"a": "\\u0000"}',
+                b'{"\xff": "x"}']  # fmt: skip
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -29,7 +29,13 @@ _SLICE = 1 << 17
 
 
 def records_table(records: list[dict], columns: list[str]) -> pa.Table:
-    """The records as string columns (a key a record lacks reads as null)."""
+    """The records as string columns (a key a record lacks reads as null). ``columns`` may not be empty while there
+    are records: Arrow would give a table of no rows, and records holding no key at all (``{}``) would be lost
+    unseen (callers name the source's columns for them)."""
+    if records and not columns:
+        raise ValueError(
+            f"{len(records)} records and no columns to read them into: name the source's columns"
+        )
     # Arrow's own conversion of the dicts: ~2x faster than a Python list per column on 200k parcel records.
     return pa.Table.from_pylist(records, schema=pa.schema([pa.field(c, pa.string()) for c in columns]))
 

@@ -176,7 +176,7 @@ def parse_lines_table(
             lines = _parse_lines(bytes(chunk), extra)
             parsed.errors += [(first_line + n, payload, reason) for n, payload, reason in lines.errors]
             records = lines.records
-            table = _records_table(records)
+            table = _records_table(records, columns)
         else:
             table, starts, ends = arrow
         pieces.append((table, rows, None if records is not None else (chunk, starts, ends), records))
@@ -256,10 +256,11 @@ def _line_chunks(data: bytes) -> list[tuple[int, int]]:
     return out
 
 
-def _records_table(records: list[dict]):
+def _records_table(records: list[dict], columns: Sequence[str]):
+    """The records as string columns: their keys, or ``columns`` when they hold none (``{}``: still rows)."""
     from huitong.lake.records import record_keys, records_table  # pyarrow: imported when a part is read
 
-    return records_table(records, record_keys(records))
+    return records_table(records, record_keys(records) or list(columns))
 
 
 def _arrow_lines(chunk: memoryview, columns: Sequence[str], extra: dict[str, str] | None):
@@ -289,7 +290,8 @@ def _arrow_lines(chunk: memoryview, columns: Sequence[str], extra: dict[str, str
                 read_options=pajson.ReadOptions(use_threads=False, block_size=len(chunk) + 1),
                 parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
             )
-        except (pa.ArrowException, ValueError):  # ValueError: UnicodeDecodeError of Arrow's message, too
+            table.column_names  # noqa: B018 -- a key that is not UTF-8 raises here, not in the read
+        except (pa.ArrowException, ValueError):  # ValueError: UnicodeDecodeError of Arrow's message or a key
             return None
         if all(t == pa.string() for t in table.schema.types):
             break
