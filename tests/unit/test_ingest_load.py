@@ -51,6 +51,14 @@ def test_landed_is_counted_before_the_rules_split_the_rows(huitong_home):
     prepared.reconciled()
 
 
+def test_a_page_of_records_holding_no_key_is_landed_and_quarantined_whole(huitong_home):
+    # {} has no field for Arrow to make a column of: the rows must still be counted and quarantined, not vanish.
+    prepared = prepare_load(landed_page([{}, {}]))
+    assert (prepared.landed, prepared.good.num_rows, prepared.quarantine.num_rows) == (2, 0, 2)
+    assert prepared.quarantine["payload"].to_pylist() == ["{}", "{}"]
+    prepared.reconciled()
+
+
 def test_a_split_that_loses_a_row_is_refused_before_any_write(huitong_home, monkeypatch):
     batch_id = landed_page([registration(1), registration(2)])
     real = ingest.prepare_load
