@@ -116,6 +116,34 @@ def test_ledger_refuses_a_batch_that_does_not_reconcile(huitong_home):
     assert ledger.read_ledger().num_rows == 1
 
 
+def test_another_batch_committed_between_a_read_and_a_commit_is_retried_not_failed(huitong_home, monkeypatch):
+    # Two loads finishing at once (a backfill's intervals): the second's validation-results commit meets the
+    # first's. pyiceberg's own retry then checks the other commit added no file its batch_id filter could match,
+    # on bounds cut to 16 characters: batch ids sharing a longer prefix failed it (ValidationException).
+    prefix = "hotel.registrations.20260209T160000Z-20260210T160000Z."
+    ledger.record_validations(prefix + "a", "hotel", "registrations", {"c": (0, True)})
+    others = [prefix + "b"]
+    real = ledger.get_catalog
+
+    class ReadBeforeTheOtherCommit:
+        def __init__(self, catalog):
+            self.catalog = catalog
+
+        def __getattr__(self, name):
+            return getattr(self.catalog, name)
+
+        def load_table(self, identifier):
+            table = self.catalog.load_table(identifier)
+            if others:  # the other load commits after this one read the table
+                ledger.record_validations(others.pop(), "hotel", "registrations", {"c": (0, True)})
+            return table
+
+    monkeypatch.setattr(ledger, "get_catalog", lambda cfg=None: ReadBeforeTheOtherCommit(real(cfg)))
+    ledger.record_validations(prefix + "c", "hotel", "registrations", {"c": (1, False)})
+    table = real().load_table(ledger.VALIDATIONS).scan().to_arrow()
+    assert sorted(table["batch_id"].to_pylist()) == [prefix + "a", prefix + "b", prefix + "c"]
+
+
 def test_duckdb_reads_iceberg_through_pinned_views(huitong_home):
     bronze.replace_window("bronze.test__things", rows(5, T0, "a"), T0, T0 + DAY, batch_id="a")
     assert "bronze.test__things" in sync_lake_views()

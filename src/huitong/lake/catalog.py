@@ -9,7 +9,7 @@ from functools import cache
 from typing import TypeVar
 
 from pyiceberg.catalog.sql import SqlCatalog
-from pyiceberg.exceptions import CommitFailedException, NamespaceAlreadyExistsError
+from pyiceberg.exceptions import CommitFailedException, NamespaceAlreadyExistsError, ValidationException
 
 from huitong.config import Settings, settings
 
@@ -45,13 +45,17 @@ def get_catalog(cfg: Settings | None = None) -> SqlCatalog:
 def with_commit_retry(operation: Callable[[], T], attempts: int = 8) -> T:
     """Run an Iceberg write, retrying when another writer committed first.
 
-    Iceberg commits are optimistic: two DAGs appending to the shared quarantine or ledger table at the same moment
-    make one of them fail with CommitFailedException. The operation must reload the table itself.
+    Iceberg commits are optimistic: two DAGs writing the shared quarantine or ledger table at the same moment make
+    one of them fail with CommitFailedException. pyiceberg (0.12) first retries such a commit itself and checks the
+    other writer added no file its overwrite filter could match; that check reads the files' column bounds, which
+    Iceberg cuts to 16 characters, and every batch id of a source shares a longer prefix, so another batch's rows
+    fail it with a ValidationException (a CI run's backfill loaded three days at once and one load failed so).
+    Either way nothing was committed, and the whole operation is run again: it must reload the table itself.
     """
     for attempt in range(1, attempts + 1):
         try:
             return operation()
-        except CommitFailedException:
+        except (CommitFailedException, ValidationException):
             if attempt == attempts:
                 raise
             time.sleep(min(0.05 * 2**attempt, 2.0))
