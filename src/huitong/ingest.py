@@ -225,9 +225,8 @@ def _prepare(batch_id, batch, source, key, now, pool) -> PreparedLoad:
                       for c in columns})  # fmt: skip
     columns, table = _rename_generated(source, columns, table)
     start_us, end_us = _micros(start), _micros(end)
-    if (
-        source.snapshot
-    ):  # a whole snapshot has no per-record watermark: its rows are stamped with the window's start
+    # A whole snapshot has no per-record watermark: its rows are stamped with the window's start.
+    if source.snapshot:
         marks, missing, fixed = np.full(n, start_us, np.int64), np.zeros(n, dtype=bool), None
     else:
         marks, missing, fixed = _watermarks(source, record, table)  # while the hashes are computed
@@ -358,8 +357,7 @@ class _Part:
             hashing = partial(record_hashes, self.table, partial=self.partial)
         else:
             self.records = parsed.records
-            # Records holding no key at all ({}) are rows of nulls in the source's columns, not lost.
-            self.table = records_table(self.records, record_keys(self.records) or list(columns))
+            self.table = records_table(self.records, record_keys(self.records, columns))
             hashing = partial(record_hashes, self.table, self.records)
         self.rows = self.table.num_rows
         # The hashes read only the table and the records: computed on ``pool``'s thread when one is given.

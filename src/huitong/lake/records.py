@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -40,11 +40,12 @@ def records_table(records: list[dict], columns: list[str]) -> pa.Table:
     return pa.Table.from_pylist(records, schema=pa.schema([pa.field(c, pa.string()) for c in columns]))
 
 
-def record_keys(records: list[dict]) -> list[str]:
+def record_keys(records: list[dict], default: Sequence[str] = ()) -> list[str]:
     """The columns of ``records_table`` for records whose keys may differ: the first record's keys in its order
-    (usually every record's), then any other key, sorted."""
+    (usually every record's), then any other key, sorted; ``default`` (the source's columns) when they hold no key
+    at all, so that records of ``{}`` are still rows."""
     keys = list(dict.fromkeys(k for r in records[:1] for k in r))
-    return keys + sorted(set().union(*records) - set(keys))
+    return keys + sorted(set().union(*records) - set(keys)) or list(default)
 
 
 def row_record(table: pa.Table, row: int, partial: Mapping[int, dict]) -> dict:

@@ -164,24 +164,26 @@ def parse_lines_table(
     # (table, first row, the chunk and its line starts when Arrow read it, the records when parse_lines did)
     pieces: list[tuple[pa.Table, int, tuple | None, list[dict] | None]] = []
     rows, first_line = 0, 0
-    whole = memoryview(
-        data
-    )  # chunks are views of the part: no second copy of its bytes (~0.5 s per 470 MB here)
+    # Chunks are views of the part: no second copy of its bytes (~0.5 s per 470 MB here).
+    whole = memoryview(data)
     chunks = [whole[start:end] for start, end in _line_chunks(data)]
     with ThreadPoolExecutor(2) as pool:  # Arrow's reader releases the GIL: both cores read chunks
         read = list(pool.map(lambda chunk: _arrow_lines(chunk, columns, extra), chunks))
     for chunk, arrow in zip(chunks, read, strict=True):
         records = None
         if arrow is None:
-            lines = _parse_lines(bytes(chunk), extra)
+            text = bytes(chunk)
+            lines = _parse_lines(text, extra)
             parsed.errors += [(first_line + n, payload, reason) for n, payload, reason in lines.errors]
             records = lines.records
             table = _records_table(records, columns)
+            newlines = text.count(b"\n")
         else:
             table, starts, ends = arrow
+            newlines = len(starts) - (chunk[-1] != 0x0A)
         pieces.append((table, rows, None if records is not None else (chunk, starts, ends), records))
         rows += table.num_rows
-        first_line += bytes(chunk).count(b"\n") if arrow is None else len(starts) - (chunk[-1] != 0x0A)
+        first_line += newlines
     if not pieces:
         return parsed
     table = pa.concat_tables([p[0] for p in pieces], promote_options="default")
@@ -192,9 +194,8 @@ def parse_lines_table(
         if column.null_count:
             present &= column.is_valid().to_numpy(zero_copy_only=False)
     has_null = np.flatnonzero(~present)
-    with_null = table.take(
-        pa.array(has_null, pa.int64())
-    )  # once: a take per piece would join every chunk each time
+    # The rows with a null, taken once: a take per piece would join every chunk each time.
+    with_null = table.take(pa.array(has_null, pa.int64()))
     cuts = np.searchsorted(has_null, [p[1] for p in pieces] + [rows])
     for k, (_, first, chunk, records) in enumerate(pieces):
         if records is not None:
@@ -257,10 +258,9 @@ def _line_chunks(data: bytes) -> list[tuple[int, int]]:
 
 
 def _records_table(records: list[dict], columns: Sequence[str]):
-    """The records as string columns: their keys, or ``columns`` when they hold none (``{}``: still rows)."""
     from huitong.lake.records import record_keys, records_table  # pyarrow: imported when a part is read
 
-    return records_table(records, record_keys(records) or list(columns))
+    return records_table(records, record_keys(records, columns))
 
 
 def _arrow_lines(chunk: memoryview, columns: Sequence[str], extra: dict[str, str] | None):
@@ -290,14 +290,14 @@ def _arrow_lines(chunk: memoryview, columns: Sequence[str], extra: dict[str, str
                 read_options=pajson.ReadOptions(use_threads=False, block_size=len(chunk) + 1),
                 parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer"),
             )
-            table.column_names  # noqa: B018 -- a key that is not UTF-8 raises here, not in the read
+            names = table.column_names  # a key that is not UTF-8 raises here, not in the read
         except (pa.ArrowException, ValueError):  # ValueError: UnicodeDecodeError of Arrow's message or a key
             return None
         if all(t == pa.string() for t in table.schema.types):
             break
-        if set(known) >= set(table.column_names):
+        if set(known) >= set(names):
             return None
-        known = table.column_names
+        known = names
     else:
         return None
     if table.num_rows != len(ends):
